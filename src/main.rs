@@ -1,3 +1,5 @@
-fn main() {
-    println!("Hello, world!");
+//! The `jobmirror` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    jobmirror::cli::main()
 }

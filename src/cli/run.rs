@@ -1,0 +1,63 @@
+//! `jobmirror run`: the daemon. Opens the store, schedules every source, tells
+//! systemd it is ready and alive, and on SIGTERM/SIGINT lets each worker finish
+//! its page in hand, then exits 0.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use super::signals::cancel_on_signals;
+use crate::collect::{Schedule, SourceWorker};
+use crate::config::Config;
+use crate::store::Store;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    cancel_on_signals(cancel.clone());
+    let store = Store::open(&config.database.url).await?;
+    let workers = config
+        .sources
+        .values()
+        .map(|s| SourceWorker::new(s.clone(), store.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if workers.is_empty() {
+        tracing::warn!("no sources configured; nothing to mirror");
+    }
+    let schedule = Schedule::start(workers, cancel.clone())
+        .await
+        .context("starting the scheduler")?;
+    notify(&[sd_notify::NotifyState::Ready]);
+    tracing::info!(sources = config.sources.len(), "jobmirror running");
+    watchdog(cancel.clone());
+
+    cancel.cancelled().await;
+    notify(&[sd_notify::NotifyState::Stopping]);
+    schedule.shutdown().await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn notify(state: &[sd_notify::NotifyState]) {
+    if let Err(e) = sd_notify::notify(state) {
+        tracing::warn!(error = %e, "sd_notify failed");
+    }
+}
+
+/// Pings the systemd watchdog at half its interval while the runtime is alive.
+fn watchdog(cancel: CancellationToken) {
+    let Some(interval) = sd_notify::watchdog_enabled() else {
+        return;
+    };
+    let every = (interval / 2).max(Duration::from_millis(100));
+    tokio::spawn(async move {
+        loop {
+            notify(&[sd_notify::NotifyState::Watchdog]);
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = cancel.cancelled() => break,
+            }
+        }
+    });
+}

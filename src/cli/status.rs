@@ -1,0 +1,64 @@
+//! `jobmirror status`: one line per source with its last cycle and mirror counts.
+
+use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
+
+use crate::config::Config;
+use crate::providers;
+use crate::store::Store;
+
+pub async fn status(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.database.url).await?;
+    let mut table = Table::new();
+    table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
+        "source",
+        "kind",
+        "last cycle",
+        "mode",
+        "outcome",
+        "requests",
+        "mirrored",
+        "deleted",
+        "unfinished",
+    ]);
+    for s in config.sources.values() {
+        let Some(spec) = providers::table_spec(s.kind) else {
+            continue;
+        };
+        let counts = store
+            .source_counts(&s.name, spec, &providers::finished_statuses(s.kind))
+            .await?;
+        let run = store.last_run(&s.name).await?;
+        let (when, mode, outcome, requests) = match &run {
+            None => (
+                "never".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+            ),
+            Some(r) => (
+                r.started_at.clone(),
+                r.mode.clone(),
+                match (&r.finished_at, &r.error) {
+                    (None, _) => "running (or interrupted)".to_string(),
+                    (Some(_), None) => "ok".to_string(),
+                    (Some(_), Some(e)) => format!("error: {e}"),
+                },
+                r.requests.to_string(),
+            ),
+        };
+        table.add_row(vec![
+            s.name.clone(),
+            s.kind.to_string(),
+            when,
+            mode,
+            outcome,
+            requests,
+            counts.present.to_string(),
+            counts.deleted.to_string(),
+            counts.unfinished.to_string(),
+        ]);
+    }
+    println!("{table}");
+    store.close().await;
+    Ok(())
+}

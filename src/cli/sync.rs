@@ -1,0 +1,52 @@
+//! `jobmirror sync [SOURCE...] [--full]`: one cycle now for each named source
+//! (concurrently), for cron. Exits non-zero if any source failed.
+
+use anyhow::{anyhow, bail};
+use tokio_util::sync::CancellationToken;
+
+use super::signals::cancel_on_signals;
+use crate::collect::{ModeRequest, SourceWorker, StepOutcome};
+use crate::config::Config;
+use crate::store::Store;
+
+pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Result<()> {
+    let sources = config.select_sources(names).map_err(|e| anyhow!(e))?;
+    let cancel = CancellationToken::new();
+    cancel_on_signals(cancel.clone());
+    let store = Store::open(&config.database.url).await?;
+    let mode = if full {
+        ModeRequest::Full
+    } else {
+        ModeRequest::Auto
+    };
+    let mut tasks = Vec::new();
+    for s in sources {
+        let worker = SourceWorker::new(s.clone(), store.clone())?;
+        let cancel = cancel.clone();
+        tasks.push(tokio::spawn(async move {
+            let outcome = worker.step(mode, &cancel).await;
+            (worker.source().name.clone(), outcome)
+        }));
+    }
+    let mut failures = Vec::new();
+    for t in tasks {
+        let (name, outcome) = t.await?;
+        match outcome {
+            Ok(StepOutcome::Synced { mode, stats, .. }) => eprintln!(
+                "{name}: {} cycle ok: {} requests, {} rows seen, {} changed",
+                mode.as_str(),
+                stats.requests,
+                stats.rows_seen,
+                stats.rows_changed
+            ),
+            Ok(StepOutcome::Failed { error, .. }) => failures.push(format!("{name}: {error}")),
+            Ok(StepOutcome::Cancelled { .. }) => failures.push(format!("{name}: cancelled")),
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    store.close().await;
+    if !failures.is_empty() {
+        bail!("{}", failures.join("; "));
+    }
+    Ok(())
+}

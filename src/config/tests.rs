@@ -1,0 +1,178 @@
+//! Config loading and validation: layering, secrets, and errors naming keys.
+
+use super::*;
+
+const GOOD: &str = r#"
+[database]
+url = "sqlite://test.db"
+
+[sources.ma]
+kind = "modelarts-training-jobs"
+endpoint = "https://modelarts.cn-north-4.myhuaweicloud.com"
+project_id = "0123456789abcdef"
+access_key = "AK"
+secret_key = "SK-very-secret"
+schedule = "0 */2 * * * *"
+full_every = "6h"
+page_size = 5000
+
+[webhooks.ops]
+url = "https://hooks.example.com/jobs"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+states = ["failed"]
+"#;
+
+fn problems(text: &str) -> Vec<String> {
+    Config::from_toml(text).unwrap_err().problems()
+}
+
+#[test]
+fn loads_defaults_clamps_and_redacts() {
+    let c = Config::from_toml(GOOD).unwrap();
+    let s = &c.sources["ma"];
+    assert_eq!(s.page_size, 1000, "clamped to the provider maximum");
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.contains("sources.ma.page_size")));
+    assert_eq!(s.full_every, Duration::from_secs(6 * 3600));
+    assert_eq!(c.http.listen.to_string(), "127.0.0.1:9187");
+    assert_eq!(c.delivery.retry_schedule.len(), 8);
+    let total: Duration = c.delivery.retry_schedule.iter().sum();
+    assert!(total > Duration::from_secs(24 * 3600));
+    let shown = c.redacted_toml();
+    assert!(!shown.contains("SK-very-secret"), "{shown}");
+    assert!(!shown.contains("MfKQ9r8"), "{shown}");
+    assert!(shown.contains("[redacted]"));
+    assert!(!format!("{c:?}").contains("SK-very-secret"));
+}
+
+#[test]
+fn unknown_kind_lists_the_valid_ones() {
+    let p = problems("[sources.x]\nkind = \"nope\"\n");
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].starts_with("sources.x.kind: unknown kind \"nope\""),
+        "{p:?}"
+    );
+    assert!(p[0].contains("modelarts-training-jobs") && p[0].contains("swr-instance-jobs"));
+}
+
+#[test]
+fn bad_cron_names_the_source() {
+    let text = GOOD.replace("0 */2 * * * *", "every tuesday");
+    let p = problems(&text);
+    assert!(
+        p.iter()
+            .any(|p| p.starts_with("sources.ma.schedule: \"every tuesday\"")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn missing_credentials_are_named() {
+    let text = GOOD.replace("secret_key = \"SK-very-secret\"\n", "");
+    let p = problems(&text);
+    assert!(
+        p.iter()
+            .any(|p| p.starts_with("sources.ma.secret_key: is missing")),
+        "{p:?}"
+    );
+    let text = GOOD
+        .replace("access_key = \"AK\"\n", "")
+        .replace("secret_key = \"SK-very-secret\"\n", "");
+    let p = problems(&text);
+    assert!(
+        p.iter()
+            .any(|p| p.starts_with("sources.ma.access_key: no credentials")),
+        "{p:?}"
+    );
+    let text = GOOD.replace("project_id = \"0123456789abcdef\"\n", "");
+    assert!(problems(&text)
+        .iter()
+        .any(|p| p.starts_with("sources.ma.project_id: is missing")));
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_named() {
+    let text = GOOD.replace("page_size = 5000", "page_sise = 5");
+    let p = problems(&text);
+    assert!(
+        p.iter()
+            .any(|p| p.starts_with("sources.ma") && p.contains("page_sise")),
+        "{p:?}"
+    );
+    let text = GOOD.replace("full_every = \"6h\"", "full_every = \"often\"");
+    assert!(problems(&text)
+        .iter()
+        .any(|p| p.starts_with("sources.ma.full_every: \"often\"")));
+    let text = GOOD.replace("states = [\"failed\"]", "states = [\"broken\"]");
+    assert!(problems(&text)
+        .iter()
+        .any(|p| p.starts_with("webhooks.ops.states")));
+    let text = GOOD.replace("https://hooks.example.com/jobs", "ftp://x/y");
+    assert!(problems(&text)
+        .iter()
+        .any(|p| p.starts_with("webhooks.ops.url")));
+}
+
+#[test]
+fn environment_overrides_and_keeps_string_values_verbatim() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, GOOD).unwrap();
+    let vars = vec![
+        (
+            "JOBMIRROR_SOURCES__MA__PROJECT_ID".to_string(),
+            "0123".to_string(),
+        ),
+        (
+            "JOBMIRROR_SOURCES__MA__PAGE_SIZE".to_string(),
+            "250".to_string(),
+        ),
+        ("JOBMIRROR_CONFIG".to_string(), path.display().to_string()),
+        ("OTHER".to_string(), "x".to_string()),
+    ];
+    let c = Config::load_with_env(&path, true, &vars).unwrap();
+    assert_eq!(c.sources["ma"].project_id.as_deref(), Some("0123"));
+    assert_eq!(c.sources["ma"].page_size, 250);
+}
+
+#[test]
+fn secrets_can_come_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let sk = dir.path().join("sk");
+    std::fs::write(&sk, "from-file\n").unwrap();
+    let text = GOOD.replace(
+        "secret_key = \"SK-very-secret\"",
+        &format!("secret_key_file = {:?}", sk.display().to_string()),
+    );
+    let c = Config::from_toml(&text).unwrap();
+    match &c.sources["ma"].auth {
+        Auth::HuaweiAkSk { secret_key, .. } => assert_eq!(secret_key.expose(), "from-file"),
+        other => panic!("{other:?}"),
+    }
+    let both = GOOD.replace(
+        "secret_key = \"SK-very-secret\"",
+        &format!(
+            "secret_key = \"x\"\nsecret_key_file = {:?}",
+            sk.display().to_string()
+        ),
+    );
+    assert!(problems(&both)
+        .iter()
+        .any(|p| p.starts_with("sources.ma.secret_key")));
+    let missing = GOOD.replace(
+        "secret_key = \"SK-very-secret\"",
+        "secret_key_file = \"/nonexistent/sk\"",
+    );
+    assert!(problems(&missing)
+        .iter()
+        .any(|p| p.starts_with("sources.ma.secret_key_file: cannot read")));
+}
+
+#[test]
+fn missing_explicit_file_is_an_error() {
+    let e = Config::load_with_env(Path::new("/nonexistent/jm.toml"), true, &[]).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/jm.toml"));
+}

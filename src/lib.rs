@@ -1,0 +1,31 @@
+//! jobmirror keeps an exact, always-fresh SQLite mirror of the job lists of
+//! several ML/cloud platform APIs and reports status changes.
+//!
+//! Architecture (data flows left to right):
+//!
+//! ```text
+//! scheduler (cron per source) ─► collect (paging engine + provider strategy)
+//!                                   │ one transaction per page
+//!                                   ▼
+//!                                store (SQLite) ─► CLI / SQL
+//! ```
+//!
+//! - [`config`]: figment layering of `config.toml` and `JOBMIRROR_*`, validation, redaction.
+//! - [`providers`]: one folder per kind: wire format, auth family, status table,
+//!   incremental strategy. [`providers::Kind`] is the closed set of kinds.
+//! - [`signing`]: Huawei `SDK-HMAC-SHA256` and Alibaba `ACS3-HMAC-SHA256` signers/verifiers.
+//! - [`collect`]: the shared paging engine ([`collect::Cycle`]), retry/backoff, the
+//!   per-source [`collect::SourceWorker`] with its `step`, and the daemon scheduler.
+//! - [`store`]: every SQL statement: migrations, page upserts with status-change
+//!   detection, deletions, `sync_runs`, `sync_state`.
+//! - [`sim`]: simulated providers on loopback for `demo`, tests and benchmarks.
+//! - [`cli`]: the `jobmirror` commands; `main.rs` only calls [`cli::main`].
+
+pub mod cli;
+pub mod clock;
+pub mod collect;
+pub mod config;
+pub mod providers;
+pub mod signing;
+pub mod state;
+pub mod store;

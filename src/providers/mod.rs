@@ -1,0 +1,35 @@
+//! Provider adapters, one folder per kind: wire types, request building, response
+//! and error parsing, native status → normalized state, and the kind's incremental
+//! strategy built on the shared paging engine (`crate::collect`).
+
+mod api;
+mod huawei_error;
+mod kind;
+pub mod modelarts_training_jobs;
+
+pub use api::{
+    retry_after_header, ApiRequest, ListPage, ProviderError, RawResponse, ResponseError,
+};
+pub use kind::{AuthFamily, Kind};
+
+use crate::store::TableSpec;
+
+/// The native table description of a kind (None for kinds this build does not mirror).
+pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
+    match kind {
+        Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
+        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
+            None
+        }
+    }
+}
+
+/// The native statuses after which a job of `kind` never changes again (as text).
+pub fn finished_statuses(kind: Kind) -> Vec<String> {
+    match kind {
+        Kind::ModelartsTrainingJobs => modelarts_training_jobs::terminal_codes(),
+        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Reads and bulk updates of a kind's native table that the collector needs:
+//! unfinished jobs, watermarks, counts, and marking vanished rows deleted.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::record::TableSpec;
+use super::{Store, StoreError};
+use crate::clock;
+
+/// An unfinished job as the mirror knows it.
+#[derive(Debug, Clone)]
+pub struct ActiveRow {
+    pub id: String,
+    pub status: String,
+    pub raw: String,
+}
+
+fn checked<'a>(spec: &TableSpec, column: &'a str) -> &'a str {
+    assert!(
+        spec.has_column(column),
+        "{column} is not a column of {}",
+        spec.table
+    );
+    column
+}
+
+impl Store {
+    /// Present (not deleted) rows whose native status is not one of `finished`:
+    /// the jobs a cycle must keep polling.
+    pub async fn unfinished_rows(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        finished: &[String],
+    ) -> Result<Vec<ActiveRow>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, raw FROM {t} \
+             WHERE deleted_at IS NULL AND source = ",
+            id = spec.id_column,
+            st = spec.status_column,
+            t = spec.table
+        ));
+        q.push_bind(source);
+        q.push(format!(
+            " AND ({st} IS NULL OR CAST({st} AS TEXT) NOT IN (",
+            st = spec.status_column
+        ));
+        {
+            let mut sep = q.separated(", ");
+            sep.push_bind("");
+            for s in finished {
+                sep.push_bind(s.as_str());
+            }
+        }
+        q.push("))");
+        let rows = q.build().fetch_all(self.writer()).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(ActiveRow {
+                    id: r.try_get("id")?,
+                    status: r.try_get("status")?,
+                    raw: r.try_get("raw")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The largest value of an integer column among the source's rows (deleted included).
+    pub async fn max_int(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        column: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql = format!(
+            "SELECT MAX({c}) FROM {t} WHERE source = ?",
+            c = checked(spec, column),
+            t = spec.table
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(source)
+            .fetch_one(self.writer())
+            .await?)
+    }
+
+    /// Rows (present) whose integer column is at least `from`.
+    pub async fn count_int_at_least(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        column: &str,
+        from: i64,
+    ) -> Result<i64, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {t} WHERE source = ? AND deleted_at IS NULL AND {c} >= ?",
+            c = checked(spec, column),
+            t = spec.table
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(source)
+            .bind(from)
+            .fetch_one(self.writer())
+            .await?)
+    }
+
+    /// Present rows of the source.
+    pub async fn count_present(&self, source: &str, spec: &TableSpec) -> Result<i64, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {t} WHERE source = ? AND deleted_at IS NULL",
+            t = spec.table
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(source)
+            .fetch_one(self.writer())
+            .await?)
+    }
+
+    /// Ids of present rows not seen by any cycle since `since_run` (deletion candidates).
+    pub async fn unseen_since(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        since_run: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT CAST({id} AS TEXT) FROM {t} WHERE source = ? AND deleted_at IS NULL AND last_seen_run < ?",
+            id = spec.id_column,
+            t = spec.table
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(source)
+            .bind(since_run)
+            .fetch_all(self.writer())
+            .await?)
+    }
+
+    /// Marks present rows not seen since `since_run` as deleted, in one transaction;
+    /// returns how many were marked.
+    pub async fn mark_unseen_deleted(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        since_run: i64,
+    ) -> Result<u64, StoreError> {
+        let now = clock::now_text();
+        let mut tx = self.writer().begin().await?;
+        let sql = format!(
+            "UPDATE {t} SET deleted_at = ?, changed_at = ? \
+             WHERE source = ? AND deleted_at IS NULL AND last_seen_run < ?",
+            t = spec.table
+        );
+        let done = sqlx::query(&sql)
+            .bind(&now)
+            .bind(&now)
+            .bind(source)
+            .bind(since_run)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// Row counts of one source, for `status`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SourceCounts {
+    pub present: i64,
+    pub deleted: i64,
+    pub unfinished: i64,
+}
+
+impl Store {
+    pub async fn source_counts(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        finished: &[String],
+    ) -> Result<SourceCounts, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FILTER (WHERE deleted_at IS NULL), COUNT(*) FILTER (WHERE deleted_at IS NOT NULL) \
+             FROM {t} WHERE source = ?",
+            t = spec.table
+        );
+        let (present, deleted): (i64, i64) = sqlx::query_as(&sql)
+            .bind(source)
+            .fetch_one(self.reader())
+            .await?;
+        let unfinished = self.unfinished_rows(source, spec, finished).await?.len() as i64;
+        Ok(SourceCounts {
+            present,
+            deleted,
+            unfinished,
+        })
+    }
+}

@@ -1,0 +1,269 @@
+//! One page of provider objects applied in one transaction: upsert the rows,
+//! detect status changes against what was mirrored, log them, and (optionally)
+//! move the source's cursor, all or nothing.
+
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+
+use super::record::{Record, SqlValue, TableSpec};
+use super::{Store, StoreError};
+use crate::clock;
+
+/// Rows per multi-row INSERT (keeps bound parameters well under SQLite's limit).
+const INSERT_CHUNK: usize = 200;
+
+/// Who is writing a page.
+pub struct PageContext<'a> {
+    pub source: &'a str,
+    pub spec: &'static TableSpec,
+    /// The `sync_runs` id of the cycle (marks rows as seen by this cycle).
+    pub run_id: i64,
+}
+
+/// What one page changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// Distinct objects on the page.
+    pub seen: usize,
+    /// Objects not mirrored before.
+    pub new: usize,
+    /// Objects whose content changed (including reappearing ones).
+    pub changed: usize,
+    /// `status_changes` rows written.
+    pub status_changes: usize,
+}
+
+struct Existing {
+    status: Option<String>,
+    state: String,
+    raw: String,
+    deleted: bool,
+}
+
+pub(crate) fn push_value(
+    b: &mut sqlx::query_builder::Separated<'_, '_, Sqlite, &str>,
+    v: &SqlValue,
+) {
+    match v {
+        SqlValue::Null => b.push_bind(Option::<String>::None),
+        SqlValue::Int(i) => b.push_bind(*i),
+        SqlValue::Real(f) => b.push_bind(*f),
+        SqlValue::Text(s) => b.push_bind(s.clone()),
+    };
+}
+
+fn id_value<'r>(spec: &TableSpec, r: &'r Record) -> &'r SqlValue {
+    let idx = spec
+        .columns
+        .iter()
+        .position(|c| c.name == spec.id_column)
+        .unwrap_or(0);
+    &r.values[idx]
+}
+
+impl Store {
+    /// Applies one page in one transaction; `cursor`, when given, is stored as the
+    /// source's new collector cursor in the same transaction.
+    pub async fn apply_page(
+        &self,
+        ctx: &PageContext<'_>,
+        records: Vec<Record>,
+        cursor: Option<&str>,
+    ) -> Result<PageOutcome, StoreError> {
+        // Last occurrence wins when a page repeats an id.
+        let mut unique: Vec<Record> = Vec::with_capacity(records.len());
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(records.len());
+        for r in records {
+            match index.get(&r.id) {
+                Some(&i) => unique[i] = r,
+                None => {
+                    index.insert(r.id.clone(), unique.len());
+                    unique.push(r);
+                }
+            }
+        }
+        let now = clock::now_text();
+        let mut tx = self.writer().begin().await?;
+        let existing = load_existing(&mut tx, ctx, &unique).await?;
+
+        let mut outcome = PageOutcome {
+            seen: unique.len(),
+            ..Default::default()
+        };
+        let mut to_write: Vec<&Record> = Vec::new();
+        let mut unchanged: Vec<&Record> = Vec::new();
+        let mut changes: Vec<(&Record, &Existing)> = Vec::new();
+        for r in &unique {
+            match existing.get(&r.id) {
+                None => {
+                    outcome.new += 1;
+                    to_write.push(r);
+                }
+                Some(old) => {
+                    if old.status.as_deref() != Some(r.status.as_str()) {
+                        changes.push((r, old));
+                    }
+                    if old.raw == r.raw && !old.deleted && old.state == r.state.as_str() {
+                        unchanged.push(r);
+                    } else {
+                        outcome.changed += 1;
+                        to_write.push(r);
+                    }
+                }
+            }
+        }
+
+        upsert(&mut tx, ctx, &to_write, &now).await?;
+        touch(&mut tx, ctx, &unchanged, &now).await?;
+        outcome.status_changes = changes.len();
+        insert_changes(&mut tx, ctx, &changes, &now).await?;
+        if let Some(c) = cursor {
+            super::sync_state::set_cursor_tx(&mut tx, ctx.source, ctx.spec.kind, c).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+async fn load_existing(
+    tx: &mut Transaction<'_, Sqlite>,
+    ctx: &PageContext<'_>,
+    records: &[Record],
+) -> Result<HashMap<String, Existing>, StoreError> {
+    let spec = ctx.spec;
+    let mut map = HashMap::with_capacity(records.len());
+    for chunk in records.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, state, raw, deleted_at \
+             FROM {t} WHERE source = ",
+            id = spec.id_column,
+            st = spec.status_column,
+            t = spec.table
+        ));
+        q.push_bind(ctx.source);
+        q.push(format!(" AND {} IN (", spec.id_column));
+        {
+            let mut sep = q.separated(", ");
+            for r in chunk {
+                push_value(&mut sep, id_value(spec, r));
+            }
+        }
+        q.push(")");
+        let rows = q.build().fetch_all(&mut **tx).await?;
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            map.insert(
+                id,
+                Existing {
+                    status: row.try_get("status")?,
+                    state: row.try_get("state")?,
+                    raw: row.try_get("raw")?,
+                    deleted: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
+                },
+            );
+        }
+    }
+    Ok(map)
+}
+
+async fn upsert(
+    tx: &mut Transaction<'_, Sqlite>,
+    ctx: &PageContext<'_>,
+    records: &[&Record],
+    now: &str,
+) -> Result<(), StoreError> {
+    let spec = ctx.spec;
+    let cols: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+    let head = format!(
+        "INSERT INTO {t} (source, {cols}, state, raw, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
+        t = spec.table,
+        cols = cols.join(", ")
+    );
+    let updates: Vec<String> = cols
+        .iter()
+        .filter(|c| **c != spec.id_column)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let tail = format!(
+        " ON CONFLICT (source, {id}) DO UPDATE SET {updates}, state = excluded.state, raw = excluded.raw, \
+         last_seen_at = excluded.last_seen_at, changed_at = excluded.changed_at, deleted_at = NULL, \
+         last_seen_run = excluded.last_seen_run",
+        id = spec.id_column,
+        updates = updates.join(", ")
+    );
+    for chunk in records.chunks(INSERT_CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(&head);
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(ctx.source);
+            for v in &r.values {
+                push_value(&mut b, v);
+            }
+            b.push_bind(r.state.as_str())
+                .push_bind(r.raw.as_str())
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(Option::<String>::None)
+                .push_bind(ctx.run_id);
+        });
+        q.push(&tail);
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Marks unchanged rows as seen by this cycle.
+async fn touch(
+    tx: &mut Transaction<'_, Sqlite>,
+    ctx: &PageContext<'_>,
+    records: &[&Record],
+    now: &str,
+) -> Result<(), StoreError> {
+    let spec = ctx.spec;
+    for chunk in records.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("UPDATE {t} SET last_seen_at = ", t = spec.table));
+        q.push_bind(now);
+        q.push(", last_seen_run = ");
+        q.push_bind(ctx.run_id);
+        q.push(" WHERE source = ");
+        q.push_bind(ctx.source);
+        q.push(format!(" AND {} IN (", spec.id_column));
+        {
+            let mut sep = q.separated(", ");
+            for r in chunk {
+                push_value(&mut sep, id_value(spec, r));
+            }
+        }
+        q.push(")");
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_changes(
+    tx: &mut Transaction<'_, Sqlite>,
+    ctx: &PageContext<'_>,
+    changes: &[(&Record, &Existing)],
+    now: &str,
+) -> Result<(), StoreError> {
+    for chunk in changes.chunks(INSERT_CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO status_changes (source, kind, job_id, old_status, new_status, old_state, new_state, observed_at, run_id) ",
+        );
+        q.push_values(chunk, |mut b, (r, old)| {
+            b.push_bind(ctx.source)
+                .push_bind(ctx.spec.kind.as_str())
+                .push_bind(r.id.as_str())
+                .push_bind(old.status.clone())
+                .push_bind(r.status.as_str())
+                .push_bind(old.state.clone())
+                .push_bind(r.state.as_str())
+                .push_bind(now)
+                .push_bind(ctx.run_id);
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
