@@ -167,6 +167,7 @@ impl<'a> Cycle<'a> {
             source: &self.source.name,
             spec: self.spec,
             run_id: self.run_id,
+            announce_new: self.state.initial_done_at.is_some() || self.source.initial_events,
         };
         let cursor_text = cursor.map(|c| c.to_string());
         let outcome = self

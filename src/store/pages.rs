@@ -19,6 +19,9 @@ pub struct PageContext<'a> {
     pub spec: &'static TableSpec,
     /// The `sync_runs` id of the cycle (marks rows as seen by this cycle).
     pub run_id: i64,
+    /// Whether objects seen for the first time are news (`job.created` events):
+    /// false during a source's initial mirror, unless `initial_events` is set.
+    pub announce_new: bool,
 }
 
 /// What one page changed.

@@ -41,6 +41,7 @@ fn ctx(run_id: i64) -> PageContext<'static> {
         source: "ma",
         spec: &TABLE,
         run_id,
+        announce_new: true,
     }
 }
 
