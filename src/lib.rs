@@ -27,5 +27,6 @@ pub mod collect;
 pub mod config;
 pub mod providers;
 pub mod signing;
+pub mod sim;
 pub mod state;
 pub mod store;

@@ -19,9 +19,6 @@ use crate::providers::finished_statuses;
 use crate::providers::{ApiRequest, ListPage, ResponseError};
 use crate::store::{ActiveRow, Record, RunMode, SqlValue};
 
-/// New jobs are looked for back to this long before the newest mirrored one, so
-/// a job whose `create_time` is slightly older than one seen earlier is not lost.
-const LOOKBACK_MS: i64 = 60_000;
 /// The highest `page` the API accepts.
 const MAX_PAGE: u64 = 65_535;
 
@@ -163,12 +160,13 @@ async fn incremental(c: &mut Cycle<'_>) -> Result<(), CollectError> {
         }
     };
 
-    // 1. New jobs: the newest page, and more only if all of it is new.
-    let watermark = c
+    // 1. New jobs: the newest page, and more only if all of it is newer than the
+    //    newest mirrored job. (A job that appears late with an older create_time is
+    //    caught when it is on that page, else by the next full reconcile.)
+    let threshold = c
         .store
         .max_int(&c.source.name, c.spec, "create_time")
         .await?;
-    let threshold = watermark.map(|w| w - LOOKBACK_MS);
     let first_req = build(c, None, Order::Desc)(Window::Page {
         number: 1,
         size: ps,
