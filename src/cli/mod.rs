@@ -5,6 +5,7 @@ mod demo;
 mod logging;
 mod run;
 mod signals;
+mod sim;
 mod status;
 mod sync;
 
@@ -47,6 +48,8 @@ enum Command {
     CheckConfig,
     /// Mirror built-in simulated providers into a scratch database.
     Demo(demo::DemoArgs),
+    /// Serve the simulated providers in the foreground (benchmarks, experiments).
+    Sim(sim::SimArgs),
 }
 
 /// Exit status for an invalid configuration.
@@ -57,7 +60,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let path = config::resolve_path(cli.config.as_deref());
     let explicit = cli.config.is_some() || std::env::var_os(config::CONFIG_ENV).is_some();
-    let demo = matches!(cli.command, Command::Demo(_));
+    let demo = matches!(cli.command, Command::Demo(_) | Command::Sim(_));
     let config = match Config::load(&path, explicit && !demo) {
         Ok(c) => c,
         Err(e) => {
@@ -67,7 +70,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    logging::init(&config.log);
+    let mut log = config.log.clone();
+    if demo {
+        // The demo's output is its story on stdout; keep the log to warnings.
+        log.level = "warn".into();
+    }
+    logging::init(&log);
     for w in &config.warnings {
         tracing::warn!("{w}");
     }
@@ -91,6 +99,7 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Demo(args) => demo::demo(args).await,
+            Command::Sim(args) => sim::sim(args).await,
         }
     });
     match result {

@@ -2,6 +2,7 @@
 //! collector and the CLI run (pages with change detection, deletions, sync runs,
 //! sync state). Callers never see SQL.
 
+mod changes;
 mod error;
 mod jobs;
 mod pages;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use changes::StatusChange;
 pub use error::StoreError;
 pub use jobs::{ActiveRow, SourceCounts};
 pub use pages::{PageContext, PageOutcome};

@@ -1,0 +1,71 @@
+//! `jobmirror sim`: runs the simulated providers on their own, in the foreground,
+//! for benchmarks (the mirror measured in a separate process) and for trying
+//! jobmirror against a local fake cloud.
+
+use std::net::SocketAddr;
+
+use rand::SeedableRng;
+use tokio_util::sync::CancellationToken;
+
+use super::signals::cancel_on_signals;
+use crate::sim::{self, ModelArtsSimConfig, SimConfig};
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Project id of the simulated Huawei kinds.
+    #[arg(long, default_value = "0123456789abcdef0123456789abcdef")]
+    project_id: String,
+    /// Access key accepted by the simulated Huawei kinds.
+    #[arg(long, default_value = "SIMACCESSKEY")]
+    access_key: String,
+    /// Secret key accepted by the simulated Huawei kinds.
+    #[arg(long, default_value = "sim-secret-key")]
+    secret_key: String,
+    /// Training jobs seeded into the ModelArts world.
+    #[arg(long, default_value_t = 1_000)]
+    modelarts_jobs: usize,
+    /// Seed of the world generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Change the world (new jobs, status moves, deletions) every this many seconds (0: never).
+    #[arg(long, default_value_t = 0)]
+    step_every: u64,
+}
+
+pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    cancel_on_signals(cancel.clone());
+    let handle = sim::start(SimConfig {
+        listen: args.listen,
+        modelarts: Some(ModelArtsSimConfig::new(
+            &args.project_id,
+            &args.access_key,
+            &args.secret_key,
+        )),
+        ..SimConfig::default()
+    })
+    .await?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+    handle.modelarts().seed(args.modelarts_jobs, &mut rng);
+    // The first stdout line is for scripts: the endpoint to configure.
+    println!("listening on {}", handle.base_url());
+    if args.step_every == 0 {
+        cancel.cancelled().await;
+    } else {
+        let every = std::time::Duration::from_secs(args.step_every);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {
+                    let changes = handle.modelarts().step(&mut rng);
+                    tracing::info!(changes = changes.len(), "world changed");
+                }
+                _ = cancel.cancelled() => break,
+            }
+        }
+    }
+    handle.stop().await;
+    Ok(())
+}
