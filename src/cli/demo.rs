@@ -125,7 +125,7 @@ page_size = 1000
         let changes = sim.modelarts().step(&mut rng);
         cycle += 1;
         // Every fifth cycle is a full reconcile, which finds deleted jobs.
-        let mode = if cycle % 5 == 0 {
+        let mode = if cycle.is_multiple_of(5) {
             ModeRequest::Full
         } else {
             ModeRequest::Auto
