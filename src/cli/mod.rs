@@ -7,6 +7,7 @@ mod run;
 mod signals;
 mod status;
 mod sync;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,9 +32,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The daemon: schedules every source until SIGTERM/SIGINT.
+    /// The daemon: schedules every source and delivers webhooks until SIGTERM/SIGINT.
     Run,
-    /// One cycle now for the named (default: all) sources, then exit.
+    /// One cycle now for the named (default: all) sources, one webhook delivery pass, then exit.
     Sync {
         /// Source names (default: all).
         sources: Vec<String>,
@@ -41,12 +42,16 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Per source: last cycle, outcome, rows mirrored, unfinished jobs.
+    /// Per source: last cycle, outcome, rows mirrored, unfinished jobs; per
+    /// webhook endpoint: pending and dead events, last error.
     Status,
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig,
     /// Mirror built-in simulated providers into a scratch database.
     Demo(demo::DemoArgs),
+    /// The webhook outbox: list, redeliver, send a test event.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
 }
 
 /// Exit status for an invalid configuration.
@@ -91,6 +96,7 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Demo(args) => demo::demo(args).await,
+            Command::Webhooks(cmd) => webhooks::webhooks(config, cmd).await,
         }
     });
     match result {
