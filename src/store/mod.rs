@@ -95,4 +95,6 @@ impl Store {
 }
 
 #[cfg(test)]
+mod outbox_tests;
+#[cfg(test)]
 mod tests;
