@@ -30,7 +30,7 @@ const BATCH: usize = 64;
 /// Requests in flight per endpoint (to different jobs).
 const CONCURRENCY: usize = 8;
 /// How long a claimed event is held against other passes beyond the timeout.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 /// The daemon looks for events queued by other processes at least this often.
 const IDLE_POLL: Duration = Duration::from_secs(2);
 /// Pause after a store error before the next pass.
