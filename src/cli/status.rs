@@ -21,7 +21,9 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
         "mirrored",
         "deleted",
         "unfinished",
+        "webhooks pending/dead",
     ]);
+    let hook_counts = store.webhook_source_counts().await?;
     for s in config.sources.values() {
         let Some(spec) = providers::table_spec(s.kind) else {
             continue;
@@ -58,6 +60,10 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
             counts.present.to_string(),
             counts.deleted.to_string(),
             counts.unfinished.to_string(),
+            {
+                let (pending, dead) = hook_counts.get(&s.name).copied().unwrap_or_default();
+                format!("{pending}/{dead}")
+            },
         ]);
     }
     println!("{table}");

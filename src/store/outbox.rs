@@ -487,6 +487,28 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Pending and dead event rows per source: `source → (pending, dead)`.
+    pub async fn webhook_source_counts(
+        &self,
+    ) -> Result<std::collections::HashMap<String, (i64, i64)>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT source, status, COUNT(*) FROM webhook_events \
+             WHERE status IN ('pending', 'dead') GROUP BY source, status",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut out = std::collections::HashMap::new();
+        for (source, status, n) in rows {
+            let e: &mut (i64, i64) = out.entry(source).or_default();
+            if status == "pending" {
+                e.0 = n;
+            } else {
+                e.1 = n;
+            }
+        }
+        Ok(out)
+    }
+
     /// Per endpoint (every endpoint with events, plus `known` ones without):
     /// pending, dead and delivered counts and the last failed try.
     pub async fn webhook_endpoint_stats(

@@ -8,8 +8,13 @@
 //! in bounded batches (pending events stay in the database, not in memory) and a
 //! batch holds at most one event per job, because an earlier pending event of a
 //! job holds back the later ones (a dead one does not), so a job's events arrive
-//! in order while different jobs are sent concurrently.
+//! in order while different jobs are sent concurrently. When
+//! [`CONCURRENCY`] tries in a row get no answer at all (refused, timed out), the
+//! endpoint's pass stops and gives its untried events back (they stay due): a
+//! dead receiver costs one round of timeouts per pass, not one per event, and
+//! the daemon waits a schedule step before trying it again.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +40,24 @@ const LEASE_MARGIN: Duration = Duration::from_secs(5);
 const IDLE_POLL: Duration = Duration::from_secs(2);
 /// Pause after a store error before the next pass.
 const ERROR_PAUSE: Duration = Duration::from_secs(5);
+/// Bounds of the daemon's pause after an endpoint stopped answering.
+const UNREACHABLE_PAUSE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(60));
+
+/// Stops an endpoint's pass once it has not answered [`CONCURRENCY`] tries in a row.
+struct Breaker {
+    trip: CancellationToken,
+    misses: AtomicUsize,
+}
+
+impl Breaker {
+    fn note(&self, answered: bool) {
+        if answered {
+            self.misses.store(0, Ordering::SeqCst);
+        } else if self.misses.fetch_add(1, Ordering::SeqCst) + 1 >= CONCURRENCY {
+            self.trip.cancel();
+        }
+    }
+}
 
 /// What a delivery pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +70,11 @@ pub struct DeliveryOutcome {
     pub failed: usize,
     /// Failed tries that used up the schedule: the event is dead.
     pub dead: usize,
-    /// Claimed events given back untried because the pass was cancelled.
+    /// Claimed events given back untried (the pass was cancelled, or the
+    /// endpoint stopped answering); they stay due.
     pub released: usize,
+    /// Endpoints whose pass stopped early because they did not answer.
+    pub unreachable: usize,
 }
 
 impl std::ops::AddAssign for DeliveryOutcome {
@@ -58,6 +84,7 @@ impl std::ops::AddAssign for DeliveryOutcome {
         self.failed += o.failed;
         self.dead += o.dead;
         self.released += o.released;
+        self.unreachable += o.unreachable;
     }
 }
 
@@ -164,7 +191,11 @@ impl Dispatcher {
         let ep = &inner.endpoints[index];
         let now_text = clock::format(now);
         let mut total = DeliveryOutcome::default();
-        while !cancel.is_cancelled() {
+        let breaker = Breaker {
+            trip: cancel.child_token(),
+            misses: AtomicUsize::new(0),
+        };
+        while !breaker.trip.is_cancelled() {
             // Leased events are due after `now`, so this pass never claims them twice.
             let lease = clock::format(
                 now.max(Utc::now()) + chrono_dur(inner.timeout) + chrono_dur(LEASE_MARGIN),
@@ -177,7 +208,7 @@ impl Dispatcher {
                 break;
             }
             let outcome = futures::stream::iter(batch)
-                .map(|ev| self.attempt(ep, ev, now, cancel))
+                .map(|ev| self.attempt(ep, ev, now, &breaker))
                 .buffer_unordered(CONCURRENCY)
                 .try_fold(DeliveryOutcome::default(), |mut acc, o| async move {
                     acc += o;
@@ -185,6 +216,11 @@ impl Dispatcher {
                 })
                 .await?;
             total += outcome;
+        }
+        if breaker.trip.is_cancelled() && !cancel.is_cancelled() {
+            tracing::warn!(endpoint = %ep.name, tries = CONCURRENCY,
+                "endpoint does not answer; its other due events wait for the next pass");
+            total.unreachable = 1;
         }
         Ok(total)
     }
@@ -195,17 +231,19 @@ impl Dispatcher {
         ep: &Endpoint,
         ev: OutboxEvent,
         pass_now: DateTime<Utc>,
-        cancel: &CancellationToken,
+        breaker: &Breaker,
     ) -> Result<DeliveryOutcome, WebhookError> {
         let inner = &self.inner;
         let started = Utc::now();
         let answer = tokio::select! {
-            a = post(&inner.http, ep, &ev.webhook_id, &ev.body, inner.timeout) => a,
-            _ = cancel.cancelled() => {
+            biased;
+            _ = breaker.trip.cancelled() => {
                 inner.store.release_event(ev.id, &clock::format(pass_now)).await?;
                 return Ok(DeliveryOutcome { released: 1, ..Default::default() });
             }
+            a = post(&inner.http, ep, &ev.webhook_id, &ev.body, inner.timeout) => a,
         };
+        breaker.note(answer.status.is_some());
         let finished = Utc::now();
         let record = AttemptRecord {
             attempted_at: clock::format(started),
@@ -275,9 +313,16 @@ impl Dispatcher {
             signal.borrow_and_update();
             let mut pause = None;
             match self.endpoint_pass(index, Utc::now(), &cancel).await {
-                Ok(o) if o.attempted > 0 => tracing::info!(endpoint = %name,
-                    delivered = o.delivered, failed = o.failed, dead = o.dead, "webhook pass"),
-                Ok(_) => {}
+                Ok(o) => {
+                    if o.attempted > 0 {
+                        tracing::info!(endpoint = %name, delivered = o.delivered,
+                            failed = o.failed, dead = o.dead, "webhook pass");
+                    }
+                    if o.unreachable > 0 {
+                        let first = self.inner.schedule.first().copied().unwrap_or_default();
+                        pause = Some(first.clamp(UNREACHABLE_PAUSE.0, UNREACHABLE_PAUSE.1));
+                    }
+                }
                 Err(e) => {
                     tracing::error!(endpoint = %name, error = %e, "webhook pass failed");
                     pause = Some(ERROR_PAUSE);
@@ -300,11 +345,22 @@ impl Dispatcher {
             if wait.is_zero() {
                 continue;
             }
+            if pause.is_some() {
+                // Trouble: new events do not cut the pause short.
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = cancel.cancelled() => {}
+                }
+                continue;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 r = signal.changed() => {
                     if r.is_err() {
-                        tokio::time::sleep(wait).await;
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = cancel.cancelled() => {}
+                        }
                     }
                 }
                 _ = cancel.cancelled() => {}

@@ -106,7 +106,8 @@ pub(super) async fn post(
         .headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(|s| truncate(s.to_string(), 200));
+        // The query may carry a token: keep the place, not the parameters.
+        .map(|s| truncate(s.split(['?', '#']).next().unwrap_or("").to_string(), 200));
     // Read at most MAX_STORED_BODY bytes, then drop the rest of the answer.
     let mut bytes: Vec<u8> = Vec::new();
     while bytes.len() < MAX_STORED_BODY {

@@ -908,6 +908,13 @@ async fn dead_events_are_listed_and_redelivered_from_the_cli() {
     assert!(ok);
     let ops_line = out.lines().find(|l| l.contains("ops")).unwrap();
     assert!(ops_line.contains("HTTP 500"), "{out}");
+    let cols: Vec<&str> = ops_line.split_whitespace().collect();
+    assert_eq!(&cols[1..5], ["ops", "0", "2", "0"], "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" ma ") && l.contains(" 0/2 ")),
+        "per-source pending/dead: {out}"
+    );
 
     // The receiver heals; redeliver every dead event: same webhook-ids.
     r.set_policy(|_, _| Reply::Status(204));
@@ -943,4 +950,128 @@ async fn dead_events_are_listed_and_redelivered_from_the_cli() {
     assert_eq!(last.signature_problem, None);
     let (ok, _, err) = w.cli(&["webhooks", "test", "nope"]);
     assert!(!ok && err.contains("nope"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_endpoint_costs_one_round_per_pass_and_its_errors_name_no_url() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: connections are refused
+    let r = Receiver::start().await;
+    let hooks = format!(
+        "[webhooks.down]\nurl = \"http://127.0.0.1:{port}/hook?token=tok3n\"\nsecret = \"{SECRET}\"\n{}",
+        hook("up", "")
+    );
+    let jobs: Vec<(i64, i64)> = (1..=50).map(|i| (i, 8)).collect();
+    let done: Vec<(i64, i64)> = (1..=50).map(|i| (i, 10)).collect();
+    let mut w = world(r.clone(), &hooks, r#"["1h"]"#, "5s").await;
+    w.page("ma", &jobs, false).await;
+    w.page("ma", &done, true).await;
+    let out = w.dispatcher().deliver_due(Utc::now()).await.unwrap();
+    assert_eq!(out.unreachable, 1);
+    assert_eq!(
+        r.ok_hits_at("/up").len(),
+        50,
+        "the other endpoint got everything"
+    );
+    let tried = w
+        .scalar("SELECT COUNT(*) FROM webhook_events WHERE endpoint = 'down' AND attempts > 0")
+        .await;
+    assert!(
+        (8..50).contains(&tried),
+        "{tried} tries to a refusing endpoint"
+    );
+    assert_eq!(out.attempted, 50 + tried as usize);
+    assert_eq!(
+        w.scalar(
+            "SELECT COUNT(*) FROM webhook_events WHERE endpoint = 'down' AND status = 'pending'"
+        )
+        .await,
+        50,
+        "untried events stay due"
+    );
+    let errors = w
+        .store
+        .list_webhook_events(Some(jobmirror::store::EventStatus::Pending), 0, 100)
+        .await
+        .unwrap();
+    let errs: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e.last_error.as_deref())
+        .collect();
+    assert_eq!(errs.len(), tried as usize);
+    for e in errs {
+        assert!(e.starts_with("cannot connect"), "{e}");
+        assert!(!e.contains("tok3n") && !e.contains("127.0.0.1"), "{e}");
+    }
+}
+
+/// Measures deliveries per second to a local receiver and the time from a page
+/// commit observing a change to its delivery by the daemon loop. Not a test of
+/// speed (no timed assertions): run it by hand, in release mode:
+/// `cargo test --release --test integration -- --ignored --nocapture bench_`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn bench_webhook_throughput_and_latency() {
+    const JOBS: i64 = 5000;
+    const LATENCY_SAMPLES: i64 = 300;
+    let r = Receiver::start().await;
+    let mut w = world(r.clone(), &hook("ops", ""), r#"["1s"]"#, "5s").await;
+    let running: Vec<(i64, i64)> = (1..=JOBS).map(|i| (i, 8)).collect();
+    let done: Vec<(i64, i64)> = (1..=JOBS).map(|i| (i, 10)).collect();
+    for chunk in running.chunks(1000) {
+        w.page("ma", chunk, false).await;
+    }
+    for chunk in done.chunks(1000) {
+        w.page("ma", chunk, true).await;
+    }
+    let d = w.dispatcher();
+    let started = Instant::now();
+    let out = d.deliver_due(Utc::now()).await.unwrap();
+    let took = started.elapsed();
+    assert_eq!(out.delivered, JOBS as usize);
+    println!(
+        "throughput: {} events delivered in {:.2} s = {:.0} deliveries/s (one endpoint, one pass)",
+        out.delivered,
+        took.as_secs_f64(),
+        out.delivered as f64 / took.as_secs_f64()
+    );
+
+    // Latency: one change per page, 20 ms apart, the daemon loop delivering.
+    let (cancel, task) = spawn_daemon(&w);
+    let base = r.hits().len();
+    let mut sent: Vec<(i64, Instant)> = Vec::new();
+    for i in 1..=LATENCY_SAMPLES {
+        let t0 = Instant::now();
+        w.page("ma", &[(i, 11)], true).await;
+        sent.push((i, t0));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    wait_for(Duration::from_secs(30), "latency samples", || {
+        r.hits().len() == base + LATENCY_SAMPLES as usize
+    })
+    .await;
+    cancel.cancel();
+    task.await.unwrap();
+    let hits = r.hits();
+    let mut lat: Vec<Duration> = sent
+        .iter()
+        .map(|(job, t0)| {
+            let h = hits[base..]
+                .iter()
+                .find(|h| h.job() == job.to_string())
+                .unwrap();
+            h.at - *t0
+        })
+        .collect();
+    lat.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "latency (apply_page start → receiver), {} changes: median {:.2} ms, p95 {:.2} ms, worst {:.2} ms",
+        lat.len(),
+        ms(lat[lat.len() / 2]),
+        ms(lat[lat.len() * 95 / 100]),
+        ms(lat[lat.len() - 1])
+    );
 }
