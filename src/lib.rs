@@ -8,6 +8,9 @@
 //!                                   │ one transaction per page
 //!                                   ▼
 //!                                store (SQLite) ─► CLI / SQL
+//!                                   │ outbox rows, written in the page's transaction
+//!                                   ▼
+//!                                webhook dispatcher ─► signed POSTs to [webhooks.NAME]
 //! ```
 //!
 //! - [`config`]: figment layering of `config.toml` and `JOBMIRROR_*`, validation, redaction.
@@ -17,7 +20,9 @@
 //! - [`collect`]: the shared paging engine ([`collect::Cycle`]), retry/backoff, the
 //!   per-source [`collect::SourceWorker`] with its `step`, and the daemon scheduler.
 //! - [`store`]: every SQL statement: migrations, page upserts with status-change
-//!   detection, deletions, `sync_runs`, `sync_state`.
+//!   detection, deletions, the webhook outbox, `sync_runs`, `sync_state`.
+//! - [`webhook`]: Standard Webhooks signing, the retry schedule, and the
+//!   [`webhook::Dispatcher`] (a step for `sync`, a loop for `run`).
 //! - [`sim`]: simulated providers on loopback for `demo`, tests and benchmarks.
 //! - [`cli`]: the `jobmirror` commands; `main.rs` only calls [`cli::main`].
 
@@ -30,3 +35,4 @@ pub mod signing;
 pub mod sim;
 pub mod state;
 pub mod store;
+pub mod webhook;

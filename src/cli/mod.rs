@@ -8,6 +8,7 @@ mod signals;
 mod sim;
 mod status;
 mod sync;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,9 +33,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The daemon: schedules every source until SIGTERM/SIGINT.
+    /// The daemon: schedules every source and delivers webhooks until SIGTERM/SIGINT.
     Run,
-    /// One cycle now for the named (default: all) sources, then exit.
+    /// One cycle now for the named (default: all) sources, one webhook delivery pass, then exit.
     Sync {
         /// Source names (default: all).
         sources: Vec<String>,
@@ -42,7 +43,8 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
-    /// Per source: last cycle, outcome, rows mirrored, unfinished jobs.
+    /// Per source: last cycle, outcome, rows mirrored, unfinished jobs; per
+    /// webhook endpoint: pending and dead events, last error.
     Status,
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig,
@@ -50,6 +52,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Serve the simulated providers in the foreground (benchmarks, experiments).
     Sim(sim::SimArgs),
+    /// The webhook outbox: list, redeliver, send a test event.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
 }
 
 /// Exit status for an invalid configuration.
@@ -100,6 +105,7 @@ pub fn main() -> ExitCode {
             }
             Command::Demo(args) => demo::demo(args).await,
             Command::Sim(args) => sim::sim(args).await,
+            Command::Webhooks(cmd) => webhooks::webhooks(config, cmd).await,
         }
     });
     match result {

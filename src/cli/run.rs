@@ -1,6 +1,7 @@
-//! `jobmirror run`: the daemon. Opens the store, schedules every source, tells
-//! systemd it is ready and alive, and on SIGTERM/SIGINT lets each worker finish
-//! its page in hand, then exits 0.
+//! `jobmirror run`: the daemon. Opens the store, schedules every source, runs
+//! the webhook dispatcher, tells systemd it is ready and alive, and on
+//! SIGTERM/SIGINT lets each worker finish its page in hand (in-flight webhook
+//! tries are given back to the queue), then exits 0.
 
 use std::time::Duration;
 
@@ -11,11 +12,15 @@ use super::signals::cancel_on_signals;
 use crate::collect::{Schedule, SourceWorker};
 use crate::config::Config;
 use crate::store::Store;
+use crate::webhook::Dispatcher;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
     let store = Store::open(&config.database.url).await?;
+    let hooks: Vec<_> = config.webhooks.values().cloned().collect();
+    store.set_webhooks(hooks.clone());
+    let dispatcher = Dispatcher::new(store.clone(), &hooks, &config.delivery)?;
     let workers = config
         .sources
         .values()
@@ -27,13 +32,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let schedule = Schedule::start(workers, cancel.clone())
         .await
         .context("starting the scheduler")?;
+    let delivery = tokio::spawn(dispatcher.run(cancel.clone()));
     notify(&[sd_notify::NotifyState::Ready]);
-    tracing::info!(sources = config.sources.len(), "jobmirror running");
+    tracing::info!(
+        sources = config.sources.len(),
+        webhooks = hooks.len(),
+        "jobmirror running"
+    );
     watchdog(cancel.clone());
 
     cancel.cancelled().await;
     notify(&[sd_notify::NotifyState::Stopping]);
     schedule.shutdown().await;
+    if let Err(e) = delivery.await {
+        tracing::error!(error = %e, "webhook dispatcher task failed");
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

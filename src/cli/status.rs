@@ -1,4 +1,6 @@
-//! `jobmirror status`: one line per source with its last cycle and mirror counts.
+//! `jobmirror status`: one line per source with its last cycle and mirror
+//! counts, then one line per webhook endpoint with its pending and dead events
+//! and its last failed try.
 
 use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
 
@@ -19,7 +21,9 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
         "mirrored",
         "deleted",
         "unfinished",
+        "webhooks pending/dead",
     ]);
+    let hook_counts = store.webhook_source_counts().await?;
     for s in config.sources.values() {
         let Some(spec) = providers::table_spec(s.kind) else {
             continue;
@@ -56,9 +60,44 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
             counts.present.to_string(),
             counts.deleted.to_string(),
             counts.unfinished.to_string(),
+            {
+                let (pending, dead) = hook_counts.get(&s.name).copied().unwrap_or_default();
+                format!("{pending}/{dead}")
+            },
         ]);
     }
     println!("{table}");
+
+    let known: Vec<String> = config.webhooks.keys().cloned().collect();
+    let endpoints = store.webhook_endpoint_stats(&known).await?;
+    if !endpoints.is_empty() {
+        let mut table = Table::new();
+        table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
+            "webhook",
+            "pending",
+            "dead",
+            "delivered",
+            "last error",
+        ]);
+        for e in endpoints {
+            let name = if config.webhooks.contains_key(&e.endpoint) {
+                e.endpoint
+            } else {
+                format!("{} (not configured)", e.endpoint)
+            };
+            table.add_row(vec![
+                name,
+                e.pending.to_string(),
+                e.dead.to_string(),
+                e.delivered.to_string(),
+                match e.last_error {
+                    Some((at, err)) => format!("{at} {err}"),
+                    None => "-".to_string(),
+                },
+            ]);
+        }
+        println!("{table}");
+    }
     store.close().await;
     Ok(())
 }

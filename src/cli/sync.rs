@@ -1,5 +1,6 @@
 //! `jobmirror sync [SOURCE...] [--full]`: one cycle now for each named source
-//! (concurrently), for cron. Exits non-zero if any source failed.
+//! (concurrently), then one webhook delivery pass (every due event tried once,
+//! never sleeping through a backoff), for cron. Exits non-zero if any source failed.
 
 use anyhow::{anyhow, bail};
 use tokio_util::sync::CancellationToken;
@@ -8,12 +9,16 @@ use super::signals::cancel_on_signals;
 use crate::collect::{ModeRequest, SourceWorker, StepOutcome};
 use crate::config::Config;
 use crate::store::Store;
+use crate::webhook::Dispatcher;
 
 pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Result<()> {
     let sources = config.select_sources(names).map_err(|e| anyhow!(e))?;
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
     let store = Store::open(&config.database.url).await?;
+    let hooks: Vec<_> = config.webhooks.values().cloned().collect();
+    store.set_webhooks(hooks.clone());
+    let dispatcher = Dispatcher::new(store.clone(), &hooks, &config.delivery)?;
     let mode = if full {
         ModeRequest::Full
     } else {
@@ -42,6 +47,19 @@ pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Resul
             Ok(StepOutcome::Failed { error, .. }) => failures.push(format!("{name}: {error}")),
             Ok(StepOutcome::Cancelled { .. }) => failures.push(format!("{name}: cancelled")),
             Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    if !hooks.is_empty() && !cancel.is_cancelled() {
+        match dispatcher
+            .deliver_due_until(chrono::Utc::now(), &cancel)
+            .await
+        {
+            Ok(o) if o.attempted > 0 => eprintln!(
+                "webhooks: {} tried, {} delivered, {} failed (will retry), {} dead",
+                o.attempted, o.delivered, o.failed, o.dead
+            ),
+            Ok(_) => {}
+            Err(e) => failures.push(format!("webhooks: {e}")),
         }
     }
     store.close().await;

@@ -1,11 +1,14 @@
 //! Reads and bulk updates of a kind's native table that the collector needs:
-//! unfinished jobs, watermarks, counts, and marking vanished rows deleted.
+//! unfinished jobs, watermarks, counts, and marking vanished rows deleted (with
+//! their `job.deleted` webhook events, in the same transaction).
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
+use super::outbox::{insert_events, JobEvent};
 use super::record::TableSpec;
 use super::{Store, StoreError};
 use crate::clock;
+use crate::config::EventType;
 
 /// An unfinished job as the mirror knows it.
 #[derive(Debug, Clone)]
@@ -134,8 +137,8 @@ impl Store {
             .await?)
     }
 
-    /// Marks present rows not seen since `since_run` as deleted, in one transaction;
-    /// returns how many were marked.
+    /// Marks present rows not seen since `since_run` as deleted, in one transaction
+    /// that also queues their `job.deleted` events; returns how many were marked.
     pub async fn mark_unseen_deleted(
         &self,
         source: &str,
@@ -143,7 +146,25 @@ impl Store {
         since_run: i64,
     ) -> Result<u64, StoreError> {
         let now = clock::now_text();
+        let hooks = self.webhooks();
+        let announce = hooks.iter().any(|h| h.events.contains(&EventType::Deleted));
         let mut tx = self.writer().begin().await?;
+        let vanished: Vec<(String, Option<String>, String, String)> = if announce {
+            let sql = format!(
+                "SELECT CAST({id} AS TEXT), CAST({st} AS TEXT), state, raw FROM {t} \
+                 WHERE source = ? AND deleted_at IS NULL AND last_seen_run < ? ORDER BY {id}",
+                id = spec.id_column,
+                st = spec.status_column,
+                t = spec.table
+            );
+            sqlx::query_as(&sql)
+                .bind(source)
+                .bind(since_run)
+                .fetch_all(&mut *tx)
+                .await?
+        } else {
+            Vec::new()
+        };
         let sql = format!(
             "UPDATE {t} SET deleted_at = ?, changed_at = ? \
              WHERE source = ? AND deleted_at IS NULL AND last_seen_run < ?",
@@ -156,7 +177,42 @@ impl Store {
             .bind(since_run)
             .execute(&mut *tx)
             .await?;
+        let mut queued = 0;
+        if !vanished.is_empty() {
+            // The display name comes from the `jobs` view (kinds outside it have none).
+            let mut names = Vec::with_capacity(vanished.len());
+            for (id, ..) in &vanished {
+                let name: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT name FROM jobs WHERE source = ? AND job_id = ?")
+                        .bind(source)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .unwrap_or(None);
+                names.push(name.flatten());
+            }
+            let events: Vec<JobEvent<'_>> = vanished
+                .iter()
+                .zip(&names)
+                .map(|((id, status, state, raw), name)| JobEvent {
+                    ty: EventType::Deleted,
+                    source,
+                    kind: spec.kind.as_str(),
+                    job_id: id,
+                    name: name.as_deref(),
+                    old_status: status.as_deref(),
+                    new_status: None,
+                    old_state: Some(state),
+                    new_state: None,
+                    raw,
+                })
+                .collect();
+            queued = insert_events(&mut tx, &hooks, &events, &now).await?;
+        }
         tx.commit().await?;
+        if queued > 0 {
+            self.notify_outbox();
+        }
         Ok(done.rows_affected())
     }
 }

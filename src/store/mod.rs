@@ -1,16 +1,19 @@
 //! The SQLite store: connection pools, migrations, and every SQL statement the
-//! collector and the CLI run (pages with change detection, deletions, sync runs,
-//! sync state). Callers never see SQL.
+//! collector, the webhook dispatcher and the CLI run (pages with change
+//! detection, deletions, the webhook outbox, sync runs, sync state). Callers
+//! never see SQL.
 
 mod changes;
 mod error;
 mod jobs;
+mod outbox;
 mod pages;
 pub mod record;
 mod runs;
 mod sync_state;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -19,16 +22,22 @@ use sqlx::SqlitePool;
 pub use changes::StatusChange;
 pub use error::StoreError;
 pub use jobs::{ActiveRow, SourceCounts};
+pub use outbox::{
+    new_webhook_id, AttemptRecord, AttemptResolution, EndpointStats, EventStatus, EventSummary,
+    OutboxEvent, Requeued,
+};
 pub use pages::{PageContext, PageOutcome};
 pub use record::{ColType, Column, Record, SqlValue, TableSpec};
 pub use runs::{RunMode, RunStats, RunSummary};
 pub use sync_state::SyncState;
 
-/// The mirror database: one writer connection, a small pool of readers.
+/// The mirror database: one writer connection, a small pool of readers, and the
+/// webhook endpoints whose filters decide which events the outbox records.
 #[derive(Clone)]
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    outbox: Arc<outbox::OutboxShared>,
 }
 
 impl Store {
@@ -65,7 +74,11 @@ impl Store {
                 url: url.to_string(),
                 reason: e.to_string(),
             })?;
-        Ok(Store { writer, reader })
+        Ok(Store {
+            writer,
+            reader,
+            outbox: Arc::new(outbox::OutboxShared::new()),
+        })
     }
 
     /// Closes both pools (checkpointing the WAL).
@@ -83,5 +96,7 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod outbox_tests;
 #[cfg(test)]
 mod tests;

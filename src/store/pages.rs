@@ -1,14 +1,17 @@
 //! One page of provider objects applied in one transaction: upsert the rows,
-//! detect status changes against what was mirrored, log them, and (optionally)
-//! move the source's cursor, all or nothing.
+//! detect status changes against what was mirrored, log them, queue their
+//! webhook events (transactional outbox), and (optionally) move the source's
+//! cursor, all or nothing.
 
 use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
+use super::outbox::{insert_events, JobEvent};
 use super::record::{Record, SqlValue, TableSpec};
 use super::{Store, StoreError};
 use crate::clock;
+use crate::config::EventType;
 
 /// Rows per multi-row INSERT (keeps bound parameters well under SQLite's limit).
 const INSERT_CHUNK: usize = 200;
@@ -35,6 +38,8 @@ pub struct PageOutcome {
     pub changed: usize,
     /// `status_changes` rows written.
     pub status_changes: usize,
+    /// `webhook_events` rows queued (one per event and endpoint).
+    pub events: usize,
 }
 
 struct Existing {
@@ -97,11 +102,15 @@ impl Store {
         let mut to_write: Vec<&Record> = Vec::new();
         let mut unchanged: Vec<&Record> = Vec::new();
         let mut changes: Vec<(&Record, &Existing)> = Vec::new();
+        let mut created: Vec<&Record> = Vec::new();
         for r in &unique {
             match existing.get(&r.id) {
                 None => {
                     outcome.new += 1;
                     to_write.push(r);
+                    if ctx.announce_new {
+                        created.push(r);
+                    }
                 }
                 Some(old) => {
                     if old.status.as_deref() != Some(r.status.as_str()) {
@@ -121,12 +130,60 @@ impl Store {
         touch(&mut tx, ctx, &unchanged, &now).await?;
         outcome.status_changes = changes.len();
         insert_changes(&mut tx, ctx, &changes, &now).await?;
+        let hooks = self.webhooks();
+        if !hooks.is_empty() {
+            let events = page_events(ctx, &changes, &created);
+            outcome.events = insert_events(&mut tx, &hooks, &events, &now).await?;
+        }
         if let Some(c) = cursor {
             super::sync_state::set_cursor_tx(&mut tx, ctx.source, ctx.spec.kind, c).await?;
         }
         tx.commit().await?;
+        if outcome.events > 0 {
+            self.notify_outbox();
+        }
         Ok(outcome)
     }
+}
+
+/// The webhook events of a page, in page order: first sightings (when news),
+/// then status changes.
+fn page_events<'a>(
+    ctx: &'a PageContext<'_>,
+    changes: &'a [(&Record, &Existing)],
+    created: &'a [&Record],
+) -> Vec<JobEvent<'a>> {
+    let kind = ctx.spec.kind.as_str();
+    let mut events = Vec::with_capacity(changes.len() + created.len());
+    for r in created {
+        events.push(JobEvent {
+            ty: EventType::Created,
+            source: ctx.source,
+            kind,
+            job_id: &r.id,
+            name: r.name.as_deref(),
+            old_status: None,
+            new_status: Some(&r.status),
+            old_state: None,
+            new_state: Some(r.state.as_str()),
+            raw: &r.raw,
+        });
+    }
+    for (r, old) in changes {
+        events.push(JobEvent {
+            ty: EventType::StatusChanged,
+            source: ctx.source,
+            kind,
+            job_id: &r.id,
+            name: r.name.as_deref(),
+            old_status: old.status.as_deref(),
+            new_status: Some(&r.status),
+            old_state: Some(&old.state),
+            new_state: Some(r.state.as_str()),
+            raw: &r.raw,
+        });
+    }
+    events
 }
 
 async fn load_existing(

@@ -1,6 +1,8 @@
-//! Integration tests: the real collector, store and binary against the simulated
-//! providers over loopback, each test with its own SQLite file.
+//! Integration tests: the real collector, store, dispatcher and binary against the
+//! simulated providers and a webhook receiver over loopback, each test with its
+//! own SQLite file; one module per area, in one test binary.
 
 mod harness;
 mod modelarts;
 mod process;
+mod webhooks;

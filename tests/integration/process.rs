@@ -193,3 +193,49 @@ async fn sigterm_stops_the_daemon_promptly_with_exit_0() {
     sim.faults().clear();
     sim.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_full_from_the_cli_marks_deletions_and_status_reports_them() {
+    let sim = modelarts_sim(800).await;
+    let s = Scratch::new();
+    let path = s.write_config(&s.config_text(&sim, ""));
+    let run = |args: &[&str]| {
+        let mut c = jobmirror();
+        c.args(["--config", path.to_str().unwrap()]).args(args);
+        c.output().unwrap()
+    };
+    assert!(run(&["sync"]).status.success());
+    let victims: Vec<i64> = truth(&sim).keys().take(3).copied().collect();
+    for v in &victims {
+        assert!(sim.modelarts().delete(*v));
+    }
+    // An incremental cycle does not look for deletions...
+    assert!(run(&["sync", "ma"]).status.success());
+    let url = s.db_url();
+    let deleted = "SELECT COUNT(*) FROM modelarts_training_jobs WHERE deleted_at IS NOT NULL";
+    assert_eq!(scalar_i64(&url, deleted).await, 0);
+    // ...a full reconcile does.
+    let out = run(&["sync", "--full"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(scalar_i64(&url, deleted).await, 3);
+    assert_same(&mirror(&url).await, &truth(&sim));
+
+    let out = run(&["status"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains(" ma "))
+        .expect("a line for source ma");
+    assert!(line.contains("full") && line.contains("ok"), "{text}");
+    assert!(line.contains(&truth(&sim).len().to_string()), "{text}");
+
+    let out = run(&["sync", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown source \"nope\""));
+    sim.stop().await;
+}
