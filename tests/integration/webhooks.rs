@@ -1075,3 +1075,63 @@ async fn bench_webhook_throughput_and_latency() {
         ms(lat[lat.len() - 1])
     );
 }
+
+// ------------------------------------------------- with the provider simulator
+
+/// The whole path with nothing stubbed: the simulated provider changes, `jobmirror
+/// sync` observes it, and the receiver gets one signed event per change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_against_the_simulator_delivers_each_observed_change() {
+    use crate::harness::{modelarts_sim, Scratch};
+    let sim = modelarts_sim(400).await;
+    let receiver = Receiver::start().await;
+    let s = Scratch::new();
+    let text = format!(
+        "{}\n[delivery]\nretry_schedule = [\"100ms\"]\ntimeout = \"5s\"\n\n{}",
+        s.config_text(&sim, ""),
+        hook("ops", "events = [\"job.status_changed\", \"job.created\"]")
+            .replace("{base}", &receiver.base)
+    );
+    let path = s.write_config(&text);
+    let (ok, _, err) = cli(&path, &["sync"]);
+    assert!(ok, "{err}");
+    assert!(
+        receiver.hits().is_empty(),
+        "the initial mirror sends nothing"
+    );
+
+    let (running, created) = {
+        let mut world = sim.modelarts();
+        let running = world.create("will-fail", "x", 8);
+        (running, world.create("brand-new", "x", 1))
+    };
+    let (ok, _, err) = cli(&path, &["sync"]);
+    assert!(ok, "{err}");
+    // `running` was created after the initial mirror too: a job.created for each.
+    wait_for(Duration::from_secs(10), "two created events", || {
+        receiver.ok_hits().len() == 2
+    })
+    .await;
+    assert!(sim.modelarts().set_status(running, 11));
+    let (ok, _, err) = cli(&path, &["sync"]);
+    assert!(ok, "{err}");
+    wait_for(Duration::from_secs(10), "the status change", || {
+        receiver.ok_hits().len() == 3
+    })
+    .await;
+    receiver.assert_all_signed();
+    let hits = receiver.ok_hits();
+    let change = hits
+        .iter()
+        .find(|h| h.body["type"] == "job.status_changed")
+        .expect("a status change");
+    assert_eq!(change.job(), running.to_string());
+    assert_eq!(change.body["data"]["old_status"], "8");
+    assert_eq!(change.new_status(), "11");
+    assert_eq!(change.body["data"]["new_state"], "failed");
+    assert_eq!(change.body["data"]["job"]["job_name"], "will-fail");
+    assert!(hits
+        .iter()
+        .any(|h| h.body["type"] == "job.created" && h.job() == created.to_string()));
+    sim.stop().await;
+}
