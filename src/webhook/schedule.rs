@@ -9,7 +9,10 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// The delay before the next try after `attempts` failed tries (1 = the first
 /// try failed), or None when the schedule is used up and the event is dead.
-/// `jitter` is uniform in `[0, 1)` and scales the step by 0.8..1.2.
+/// `jitter` is uniform in `[0, 1)` and scales the step by 0.8..1.2, except the
+/// last step, which is only ever lengthened (1.0..1.2): the time an event is
+/// given before it is declared dead is then at least 80% of the earlier steps
+/// plus the whole last one (with the default schedule: more than 24 h).
 /// `retry_after` (from a 429/503) replaces the step, capped at [`MAX_RETRY_AFTER`];
 /// it never revives an event whose schedule is used up.
 pub fn next_delay(
@@ -28,7 +31,13 @@ pub fn next_delay(
     } else {
         0.5
     };
-    Some(step.mul_f64(0.8 + 0.4 * jitter))
+    let last = index + 1 == schedule.len();
+    let factor = if last {
+        1.0 + 0.2 * jitter
+    } else {
+        0.8 + 0.4 * jitter
+    };
+    Some(step.mul_f64(factor))
 }
 
 #[cfg(test)]
@@ -63,9 +72,30 @@ mod tests {
             Some(Duration::from_secs(360))
         );
         assert_eq!(
-            next_delay(3, &sched, None, f64::NAN),
+            next_delay(2, &sched, None, f64::NAN),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn the_last_step_is_never_shortened_so_the_default_schedule_exceeds_a_day() {
+        let sched = s(&[5, 60, 300]);
+        assert_eq!(
+            next_delay(3, &sched, None, 0.0),
             Some(Duration::from_secs(300))
         );
+        assert_eq!(
+            next_delay(3, &sched, None, 1.0),
+            Some(Duration::from_secs(360))
+        );
+        let default: Vec<Duration> = ["5s", "1m", "5m", "30m", "2h", "5h", "10h", "10h"]
+            .iter()
+            .map(|d| humantime::parse_duration(d).unwrap())
+            .collect();
+        let shortest: Duration = (1..=default.len() as u32)
+            .map(|n| next_delay(n, &default, None, 0.0).unwrap())
+            .sum();
+        assert!(shortest > Duration::from_secs(24 * 3600), "{shortest:?}");
     }
 
     #[test]
