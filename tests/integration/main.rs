@@ -5,4 +5,5 @@
 mod harness;
 mod modelarts;
 mod process;
+mod query_agreement;
 mod webhooks;
