@@ -142,6 +142,27 @@ impl Metrics {
         Metrics { registry, ..m }
     }
 
+    /// Starts the series of a configured source at zero, so they exist before
+    /// its first cycle ends.
+    pub fn declare_source(&self, source: &str) {
+        let s = SourceLabel {
+            source: source.to_string(),
+        };
+        let _ = self.requests.get_or_create(&s);
+        let _ = self.errors.get_or_create(&s);
+        let _ = self.rows_seen.get_or_create(&s);
+        let _ = self.rows_changed.get_or_create(&s);
+    }
+
+    /// Starts the series of a configured webhook endpoint at zero.
+    pub fn declare_endpoint(&self, endpoint: &str) {
+        let l = EndpointLabel {
+            endpoint: endpoint.to_string(),
+        };
+        let _ = self.deliveries.get_or_create(&l);
+        let _ = self.failures.get_or_create(&l);
+    }
+
     /// Records one finished cycle of `source`.
     pub fn cycle(&self, source: &str, mode: &str, outcome: &str, stats: RunStats, took: Duration) {
         let s = SourceLabel {

@@ -56,6 +56,13 @@ struct Inner {
 impl HttpState {
     /// The state for `config`'s sources, webhooks and token, reading `store`.
     pub fn new(store: Store, config: &Config) -> HttpState {
+        let metrics = crate::metrics::global();
+        for name in config.sources.keys() {
+            metrics.declare_source(name);
+        }
+        for name in config.webhooks.keys() {
+            metrics.declare_endpoint(name);
+        }
         HttpState {
             inner: Arc::new(Inner {
                 store,

@@ -3,7 +3,9 @@
 //! own SQLite file; one module per area, in one test binary.
 
 mod harness;
+mod http;
 mod modelarts;
 mod process;
 mod query_agreement;
+mod query_cli;
 mod webhooks;
