@@ -128,3 +128,20 @@ CREATE INDEX modelarts_training_jobs_q_status_name
     ON modelarts_training_jobs (source, status, job_name, job_id) WHERE deleted_at IS NULL;
 CREATE INDEX modelarts_training_jobs_q_status_create
     ON modelarts_training_jobs (source, status, create_time, job_id) WHERE deleted_at IS NULL;
+
+-- /api/jobs: the `jobs` view's order (created_at newest first, then source,
+-- job_id) over this table's arm, on the exact expressions the view computes.
+CREATE INDEX modelarts_training_jobs_q_jobs_view ON modelarts_training_jobs (
+    (strftime('%Y-%m-%dT%H:%M:%S', create_time / 1000, 'unixepoch')
+        || printf('.%03dZ', create_time % 1000)) DESC,
+    source,
+    CAST(job_id AS TEXT)
+) WHERE deleted_at IS NULL;
+-- ... and with a state filter (`/api/jobs?state=running`).
+CREATE INDEX modelarts_training_jobs_q_jobs_view_state ON modelarts_training_jobs (
+    state,
+    (strftime('%Y-%m-%dT%H:%M:%S', create_time / 1000, 'unixepoch')
+        || printf('.%03dZ', create_time % 1000)) DESC,
+    source,
+    CAST(job_id AS TEXT)
+) WHERE deleted_at IS NULL;

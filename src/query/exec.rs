@@ -6,8 +6,8 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
 
-use super::ir::{Filter, Query, SOURCE};
-use super::sql::{self, NameSearch};
+use super::ir::{Bound, Direction, Filter, Nulls, Query, SOURCE};
+use super::sql::{self, Access, NameSearch, PathHint};
 use super::QueryError;
 use crate::store::SqlValue;
 
@@ -15,11 +15,100 @@ use crate::store::SqlValue;
 /// instead (it stops after one page of matches when matches are common).
 pub const TRIGRAM_MAX_CANDIDATES: i64 = 5_000;
 
+/// With equality filters that keep more rows than this and no index leading
+/// with them and the sort column, SQLite is steered to walk the sort column's
+/// index (a page is found after a few rows) instead of sorting the matches.
+pub const WALK_ORDER_MIN_ROWS: u64 = 20_000;
+
 /// How a query will run, and its count when one was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
     pub search: NameSearch,
+    /// The access path of the page query.
+    pub path: PathHint,
     pub matching: Option<u64>,
+}
+
+impl Plan {
+    pub fn access(&self) -> Access {
+        Access {
+            search: self.search,
+            path: self.path,
+        }
+    }
+}
+
+/// The columns of `q`'s equality filters other than `source`, when every
+/// filter is `source = ?`, such an equality, or (if `contains` is given) a
+/// `ContainsCi` on that column.
+fn equality_columns(q: &Query, contains: Option<&str>) -> Option<Vec<&'static str>> {
+    let mut cols = Vec::new();
+    for f in &q.filters {
+        match f {
+            Filter::Eq(c, v) if c.0 == SOURCE.0 && *v != SqlValue::Null => {}
+            Filter::Eq(c, v) if *v != SqlValue::Null => cols.push(c.0),
+            Filter::In(c, _) if c.0 != SOURCE.0 => cols.push(c.0),
+            Filter::ContainsCi(c, _) if Some(c.0) == contains => {}
+            _ => return None,
+        }
+    }
+    Some(cols)
+}
+
+/// An index of `q`'s table whose columns are `eq` (in any order) then `next`.
+fn index_for(q: &Query, eq: &[&str], next: &str) -> Option<&'static str> {
+    q.table
+        .indexes
+        .iter()
+        .find(|ix| {
+            ix.columns.len() > eq.len()
+                && ix.columns[..eq.len()].iter().all(|c| eq.contains(c))
+                && ix.columns[eq.len()] == next
+        })
+        .map(|ix| ix.name)
+}
+
+/// A covering index for counting `q` by scanning its name column.
+fn count_scan_index(q: &Query) -> Option<&'static str> {
+    let tg = q.table.trigram?;
+    if q.include_deleted {
+        return None;
+    }
+    let eq = equality_columns(q, Some(tg.column))?;
+    if !q
+        .filters
+        .iter()
+        .any(|f| matches!(f, Filter::ContainsCi(c, _) if c.0 == tg.column))
+    {
+        return None;
+    }
+    index_for(q, &eq, tg.column)
+}
+
+/// The page query's access path, once the count is known.
+fn rows_path(q: &Query, matching: Option<u64>) -> PathHint {
+    if q.include_deleted || q.after.is_some() {
+        return PathHint::Free;
+    }
+    let Some(first) = q.order.first() else {
+        return PathHint::Free;
+    };
+    let Some(eq) = equality_columns(q, None) else {
+        return PathHint::Free;
+    };
+    if eq.is_empty() || eq.contains(&first.col.0) || index_for(q, &eq, first.col.0).is_some() {
+        return PathHint::Free;
+    }
+    let walks = q
+        .table
+        .indexes
+        .iter()
+        .any(|ix| ix.columns.first() == Some(&first.col.0));
+    if walks && matching.is_some_and(|m| m > WALK_ORDER_MIN_ROWS) {
+        PathHint::WalkOrder
+    } else {
+        PathHint::Free
+    }
 }
 
 async fn scalar_i64(
@@ -54,11 +143,27 @@ pub async fn plan(conn: &mut SqliteConnection, q: &Query, count: bool) -> Result
     if count && matching.is_none() {
         let qb = match sql::count_from_counts(q) {
             Some(qb) => qb?,
-            None => sql::count(q, search)?,
+            None => {
+                let path = match (search, count_scan_index(q)) {
+                    (NameSearch::Trigram, _) => PathHint::RowidOnly,
+                    (NameSearch::Scan, Some(ix)) => PathHint::Index(ix),
+                    (NameSearch::Scan, None) => PathHint::Free,
+                };
+                sql::count(q, Access { search, path })?
+            }
         };
         matching = Some(scalar_i64(conn, qb).await?.max(0) as u64);
     }
-    Ok(Plan { search, matching })
+    let path = if search == NameSearch::Trigram {
+        PathHint::RowidOnly
+    } else {
+        rows_path(q, matching)
+    };
+    Ok(Plan {
+        search,
+        path,
+        matching,
+    })
 }
 
 /// Present (or, with `include_deleted`, all) rows of the source `q` is scoped
@@ -99,11 +204,57 @@ pub async fn rows(
     q: &Query,
     plan: &Plan,
 ) -> Result<Vec<Vec<SqlValue>>, QueryError> {
-    let mut qb = sql::select(q, plan.search)?;
+    let Some((values, nulls)) = split_keyset(q) else {
+        return fetch(conn, q, plan).await;
+    };
+    let mut out = fetch(conn, &values, plan).await?;
+    let room = q.limit.map(|l| l.saturating_sub(out.len() as u64));
+    if room != Some(0) {
+        let mut nulls = nulls;
+        nulls.limit = room;
+        out.extend(fetch(conn, &nulls, plan).await?);
+    }
+    Ok(out)
+}
+
+async fn fetch(
+    conn: &mut SqliteConnection,
+    q: &Query,
+    plan: &Plan,
+) -> Result<Vec<Vec<SqlValue>>, QueryError> {
+    let mut qb = sql::select(q, plan.access())?;
     let rows = qb.build().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|r| decode(r).map_err(QueryError::from))
         .collect()
+}
+
+/// A keyset page after a non-NULL value of a first key whose NULLs sort last
+/// is read in two parts: the rows whose key is not NULL, with a plain range on
+/// the key (so an index on it is searched, not scanned from the start), then,
+/// if the page is not full, the rows whose key is NULL (all of which follow).
+fn split_keyset(q: &Query) -> Option<(Query, Query)> {
+    let after = q.after.as_ref()?;
+    let first = q.sort_keys().next()?;
+    let v = after.first()?;
+    if q.offset != 0 || first.nulls != Nulls::Last || *v == SqlValue::Null {
+        return None;
+    }
+    let bound = Some(Bound::inclusive(v.clone()));
+    let (lower, upper) = match first.dir {
+        Direction::Asc => (bound, None),
+        Direction::Desc => (None, bound),
+    };
+    let mut values = q.clone();
+    values.filters.push(Filter::Range {
+        col: first.col,
+        lower,
+        upper,
+    });
+    let mut nulls = q.clone();
+    nulls.after = None;
+    nulls.filters.push(Filter::Eq(first.col, SqlValue::Null));
+    Some((values, nulls))
 }
 
 /// The rows of `q` as a stream (flat memory), for following a list to its end.

@@ -30,6 +30,16 @@ pub struct Table {
     pub counts: Option<CountsTable>,
     /// A trigram (FTS5) index of one text column, when the table has one.
     pub trigram: Option<TrigramIndex>,
+    /// The table's query indexes (partial: present rows, led by `source`),
+    /// which the executor may steer SQLite towards (see `exec::plan`).
+    pub indexes: &'static [Index],
+}
+
+/// A query index: `(source, columns...) WHERE deleted_at IS NULL`.
+#[derive(Debug, Clone, Copy)]
+pub struct Index {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
 }
 
 impl PartialEq for Table {

@@ -29,6 +29,7 @@ pub static JOBS: Table = Table {
     has_rowid: false,
     counts: None,
     trigram: None,
+    indexes: &[],
 };
 
 /// The view's columns, in the order of an item.

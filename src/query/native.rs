@@ -182,7 +182,7 @@ pub async fn answer_all(
         tail,
         dialect: d,
     })?;
-    let mut qb = super::sql::select(&req.query, plan.search)?;
+    let mut qb = super::sql::select(&req.query, plan.access())?;
     {
         let mut rows = Box::pin(exec::stream(&mut tx, &mut qb));
         while let Some(row) = rows.next().await {

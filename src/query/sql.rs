@@ -40,10 +40,44 @@ pub enum NameSearch {
     Trigram,
 }
 
+/// Which access path SQLite is steered to (the IR itself stays logical).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathHint {
+    /// SQLite's own choice.
+    #[default]
+    Free,
+    /// Equalities on columns other than `source` are written `+col = ?`, so no
+    /// index serves them and SQLite walks the index of the sort order instead
+    /// (for filters that keep most rows: stop after one page).
+    WalkOrder,
+    /// `INDEXED BY` this index of the table (a covering index for a scan).
+    Index(&'static str),
+    /// `NOT INDEXED`: rows come from rowid look-ups (the trigram candidates),
+    /// then are sorted, instead of walking an index in order and probing.
+    RowidOnly,
+}
+
+/// How a query is run: name search strategy and access path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Access {
+    pub search: NameSearch,
+    pub path: PathHint,
+}
+
+impl From<NameSearch> for Access {
+    fn from(search: NameSearch) -> Access {
+        Access {
+            search,
+            path: PathHint::Free,
+        }
+    }
+}
+
 type Qb = QueryBuilder<'static, Sqlite>;
 
 /// `SELECT <select> FROM <table> WHERE … ORDER BY … LIMIT ? OFFSET ?`.
-pub fn select(q: &Query, search: NameSearch) -> Result<Qb, IrError> {
+pub fn select(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
+    let access = access.into();
     let mut qb = Qb::new("SELECT ");
     for (i, c) in q.select.iter().enumerate() {
         if i > 0 {
@@ -51,9 +85,8 @@ pub fn select(q: &Query, search: NameSearch) -> Result<Qb, IrError> {
         }
         qb.push(column(q.table, *c)?);
     }
-    qb.push(" FROM ");
-    qb.push(q.table.name);
-    where_clause(&mut qb, q, search, true)?;
+    from(&mut qb, q.table, access.path);
+    where_clause(&mut qb, q, access, true)?;
     let keys: Vec<&SortKey> = q.sort_keys().collect();
     if !keys.is_empty() {
         qb.push(" ORDER BY ");
@@ -72,10 +105,11 @@ pub fn select(q: &Query, search: NameSearch) -> Result<Qb, IrError> {
 }
 
 /// `SELECT COUNT(*) FROM <table> WHERE …` (order, window and keyset ignored).
-pub fn count(q: &Query, search: NameSearch) -> Result<Qb, IrError> {
-    let mut qb = Qb::new("SELECT COUNT(*) FROM ");
-    qb.push(q.table.name);
-    where_clause(&mut qb, q, search, false)?;
+pub fn count(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
+    let access = access.into();
+    let mut qb = Qb::new("SELECT COUNT(*)");
+    from(&mut qb, q.table, access.path);
+    where_clause(&mut qb, q, access, false)?;
     Ok(qb)
 }
 
@@ -99,7 +133,7 @@ pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
         for f in &q.filters {
             qb.push(if first { " WHERE " } else { " AND " });
             first = false;
-            filter(&mut qb, q.table, f, NameSearch::Scan)?;
+            filter(&mut qb, q.table, f, Access::default())?;
         }
         if !q.include_deleted {
             qb.push(if first { " WHERE " } else { " AND " });
@@ -217,7 +251,22 @@ fn bind(qb: &mut Qb, v: &SqlValue) {
     };
 }
 
-fn where_clause(qb: &mut Qb, q: &Query, search: NameSearch, seek: bool) -> Result<(), IrError> {
+fn from(qb: &mut Qb, table: &Table, path: PathHint) {
+    qb.push(" FROM ");
+    qb.push(table.name);
+    match path {
+        PathHint::Index(name) if table.indexes.iter().any(|ix| ix.name == name) => {
+            qb.push(" INDEXED BY ");
+            qb.push(name);
+        }
+        PathHint::RowidOnly if table.has_rowid => {
+            qb.push(" NOT INDEXED");
+        }
+        _ => {}
+    }
+}
+
+fn where_clause(qb: &mut Qb, q: &Query, access: Access, seek: bool) -> Result<(), IrError> {
     let mut first = true;
     let mut and = |qb: &mut Qb| {
         qb.push(if first { " WHERE " } else { " AND " });
@@ -231,7 +280,7 @@ fn where_clause(qb: &mut Qb, q: &Query, search: NameSearch, seek: bool) -> Resul
     for f in &q.filters {
         and(qb);
         qb.push("(");
-        filter(qb, q.table, f, search)?;
+        filter(qb, q.table, f, access)?;
         qb.push(")");
     }
     if seek {
@@ -250,14 +299,21 @@ fn where_clause(qb: &mut Qb, q: &Query, search: NameSearch, seek: bool) -> Resul
     Ok(())
 }
 
-fn filter(qb: &mut Qb, table: &Table, f: &Filter, search: NameSearch) -> Result<(), IrError> {
+fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), IrError> {
+    let search = access.search;
+    // `+col` keeps an equality from being served by an index.
+    let unindexed = |c: &Col| access.path == PathHint::WalkOrder && c.0 != SOURCE.0;
     match f {
         Filter::Eq(c, SqlValue::Null) => {
             qb.push(column(table, *c)?);
             qb.push(" IS NULL");
         }
         Filter::Eq(c, v) => {
-            qb.push(column(table, *c)?);
+            let name = column(table, *c)?;
+            if unindexed(c) {
+                qb.push("+");
+            }
+            qb.push(name);
             qb.push(" = ");
             bind(qb, v);
         }
@@ -267,6 +323,9 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, search: NameSearch) -> Result<
             if values.is_empty() {
                 qb.push("0");
             } else {
+                if unindexed(c) {
+                    qb.push("+");
+                }
                 qb.push(name);
                 qb.push(" IN (");
                 for (i, v) in values.iter().enumerate() {
@@ -336,13 +395,13 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, search: NameSearch) -> Result<
                     qb.push(" OR ");
                 }
                 qb.push("(");
-                filter(qb, table, f, search)?;
+                filter(qb, table, f, access)?;
                 qb.push(")");
             }
         }
         Filter::Not(inner) => {
             qb.push("NOT (");
-            filter(qb, table, inner, search)?;
+            filter(qb, table, inner, access)?;
             qb.push(")");
         }
     }

@@ -467,3 +467,75 @@ async fn the_planner_uses_the_query_indexes() {
         assert!(!sorts || tie_sort_ok, "{col} {dir:?}: {detail:?}");
     }
 }
+
+#[tokio::test]
+async fn access_hints_change_plans_never_answers() {
+    use super::sql::{Access, PathHint};
+    let mut m = Mirror::new().await;
+    m.put(
+        "ma",
+        (1..=60)
+            .map(|i| job(i, &format!("n{}", i % 7), 8 + i % 3, "", Some(i % 5)))
+            .collect(),
+    )
+    .await;
+    let mut conn = m.store.reader().acquire().await.unwrap();
+    // Every index the dialect names exists (INDEXED BY must not fail).
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    for ix in TABLE.indexes {
+        assert!(names.iter().any(|n| n == ix.name), "{}", ix.name);
+    }
+    let mut q = ma()
+        .filter(Filter::Eq(Col("status"), SqlValue::Int(9)))
+        .filter(Filter::ContainsCi(Col("job_name"), "N".into()));
+    q.order = vec![SortKey::desc(Col("duration"))];
+    let mut results = Vec::new();
+    for path in [
+        PathHint::Free,
+        PathHint::WalkOrder,
+        PathHint::Index("modelarts_training_jobs_q_status_name"),
+        PathHint::RowidOnly,
+    ] {
+        let search = if path == PathHint::RowidOnly {
+            NameSearch::Trigram
+        } else {
+            NameSearch::Scan
+        };
+        let access = Access { search, path };
+        let mut qb = sql::select(&q, access).unwrap();
+        let text = qb.sql().to_string();
+        let rows = qb.build().fetch_all(&mut *conn).await.unwrap();
+        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| exec::decode(r).unwrap()).collect();
+        results.push((text, rows));
+    }
+    let (free, walk, indexed) = (&results[0].1, &results[1].1, &results[2].1);
+    assert_eq!(&results[3].1, free);
+    assert!(results[3].0.contains("NOT INDEXED"), "{}", results[3].0);
+    let (walk_sql, ix_sql) = (&results[1].0, &results[2].0);
+    assert_eq!(free.len(), 20);
+    assert_eq!(walk, free);
+    assert_eq!(indexed, free);
+    assert!(
+        walk_sql.contains("+status = ?") && !walk_sql.contains("+source"),
+        "{walk_sql}"
+    );
+    assert!(
+        ix_sql.contains("INDEXED BY modelarts_training_jobs_q_status_name"),
+        "{ix_sql}"
+    );
+    // A name that is not one of the table's indexes is never spliced in.
+    let mut qb = sql::select(
+        &q,
+        Access {
+            search: NameSearch::Scan,
+            path: PathHint::Index("sqlite_master"),
+        },
+    )
+    .unwrap();
+    assert!(!qb.sql().contains("INDEXED BY"));
+    let _ = qb.build();
+}

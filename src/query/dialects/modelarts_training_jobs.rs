@@ -35,7 +35,7 @@ use crate::providers::Kind;
 use crate::query::dialect::{
     CellFormat, Counts, Dialect, NativeError, Params, Request, TableColumn,
 };
-use crate::query::ir::{Col, CountsTable, Filter, Query, SortKey, Table, TrigramIndex};
+use crate::query::ir::{Col, CountsTable, Filter, Index, Query, SortKey, Table, TrigramIndex};
 use crate::query::{Direction, Facts};
 use crate::store::SqlValue;
 
@@ -72,7 +72,44 @@ pub static TABLE: Table = Table {
         table: "modelarts_training_jobs_names",
         column: "job_name",
     }),
+    indexes: INDEXES,
 };
+
+/// The query indexes of migration 0008 (all `(source, ...) WHERE deleted_at IS NULL`).
+const INDEXES: &[Index] = &[
+    Index {
+        name: "modelarts_training_jobs_q_name",
+        columns: &["job_name", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_desc",
+        columns: &["job_desc", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_status",
+        columns: &["status", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_duration",
+        columns: &["duration", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_versions",
+        columns: &["version_count", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_create",
+        columns: &["create_time", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_status_name",
+        columns: &["status", "job_name", "job_id"],
+    },
+    Index {
+        name: "modelarts_training_jobs_q_status_create",
+        columns: &["status", "create_time", "job_id"],
+    },
+];
 
 /// Error code of a rejected parameter.
 pub const BAD_PARAMETER: &str = "ModelArts.0105";
