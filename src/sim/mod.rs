@@ -18,6 +18,7 @@
 //!
 //! One module per simulated API kind:
 //! - [`modelarts_training`]: Huawei ModelArts v1 `GET /v1/{project_id}/training-jobs`.
+//! - [`swr`]: Huawei SWR `ListInstanceJobs` `GET /v2/{project_id}/jobs`.
 //!
 //! # Adding a kind
 //!
@@ -55,6 +56,7 @@ pub mod huawei_gateway;
 pub mod modelarts_training;
 pub mod server;
 pub mod stats;
+pub mod swr;
 
 pub use auth::Authenticator;
 pub use clock::{Clock, ManualClock};
@@ -63,6 +65,7 @@ pub use faults::{Fault, FaultShapes, Faults, Shift, ShiftEvent};
 pub use modelarts_training::{ModelArtsSimConfig, ModelArtsWorld, TrainingJob};
 pub use server::{start, SimConfig, SimHandle};
 pub use stats::{RouteLabel, RouteOp, Stats};
+pub use swr::{SwrJob, SwrSimConfig, SwrWorld};
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -6,6 +6,7 @@ use super::faults::Faults;
 use super::huawei_gateway;
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
 use super::stats::{self, Stats, StatsRecorder};
+use super::swr::{self, SwrSimConfig, SwrWorld};
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
@@ -31,6 +32,8 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Huawei ModelArts v1 training jobs.
     pub modelarts: Option<ModelArtsSimConfig>,
+    /// Huawei SWR Enterprise Edition instance jobs.
+    pub swr: Option<SwrSimConfig>,
 }
 
 impl Default for SimConfig {
@@ -39,6 +42,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::System,
             modelarts: None,
+            swr: None,
         }
     }
 }
@@ -55,6 +59,8 @@ pub struct SimShared {
     pub clock: Clock,
     /// ModelArts v1 training jobs (empty when the kind is not configured).
     pub modelarts: Mutex<ModelArtsWorld>,
+    /// SWR instance jobs (empty when the kind is not configured).
+    pub swr: Mutex<SwrWorld>,
 }
 
 impl SimShared {
@@ -63,6 +69,7 @@ impl SimShared {
             faults: Mutex::new(Faults::default()),
             stats: StatsRecorder::default(),
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
+            swr: Mutex::new(SwrWorld::new(clock.clone())),
             clock,
         }
     }
@@ -91,6 +98,11 @@ impl SimHandle {
     /// The ModelArts training-job world (lock it briefly: requests wait for it).
     pub fn modelarts(&self) -> MutexGuard<'_, ModelArtsWorld> {
         super::lock(&self.shared.modelarts)
+    }
+
+    /// The SWR instance-job world (lock it briefly: requests wait for it).
+    pub fn swr(&self) -> MutexGuard<'_, SwrWorld> {
+        super::lock(&self.shared.swr)
     }
 
     /// The fault plan.
@@ -156,6 +168,9 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     let mut app = Router::new();
     if let Some(c) = &cfg.modelarts {
         app = app.merge(modelarts_training::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.swr {
+        app = app.merge(swr::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)

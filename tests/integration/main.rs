@@ -4,3 +4,4 @@
 mod harness;
 mod modelarts;
 mod process;
+mod swr;
