@@ -5,6 +5,7 @@
 mod api;
 mod huawei_error;
 mod kind;
+pub mod modelarts_algorithms;
 pub mod modelarts_training_jobs;
 pub mod swr_instance_jobs;
 
@@ -19,8 +20,9 @@ use crate::store::TableSpec;
 pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
     match kind {
         Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
+        Kind::ModelartsAlgorithms => Some(&modelarts_algorithms::TABLE),
         Kind::SwrInstanceJobs => Some(&swr_instance_jobs::TABLE),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms => None,
+        Kind::PaiDlcJobs | Kind::ModzyJobs => None,
     }
 }
 
@@ -28,7 +30,8 @@ pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
 pub fn finished_statuses(kind: Kind) -> Vec<String> {
     match kind {
         Kind::ModelartsTrainingJobs => modelarts_training_jobs::terminal_codes(),
+        Kind::ModelartsAlgorithms => modelarts_algorithms::final_statuses(),
         Kind::SwrInstanceJobs => swr_instance_jobs::terminal_statuses(),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms => Vec::new(),
+        Kind::PaiDlcJobs | Kind::ModzyJobs => Vec::new(),
     }
 }

@@ -4,6 +4,7 @@
 use super::clock::Clock;
 use super::faults::Faults;
 use super::huawei_gateway;
+use super::modelarts_algorithms::{self, AlgorithmsSimConfig, AlgorithmsWorld};
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
 use super::stats::{self, Stats, StatsRecorder};
 use super::swr::{self, SwrSimConfig, SwrWorld};
@@ -32,6 +33,8 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Huawei ModelArts v1 training jobs.
     pub modelarts: Option<ModelArtsSimConfig>,
+    /// Huawei ModelArts algorithms.
+    pub algorithms: Option<AlgorithmsSimConfig>,
     /// Huawei SWR Enterprise Edition instance jobs.
     pub swr: Option<SwrSimConfig>,
 }
@@ -42,6 +45,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::System,
             modelarts: None,
+            algorithms: None,
             swr: None,
         }
     }
@@ -59,6 +63,8 @@ pub struct SimShared {
     pub clock: Clock,
     /// ModelArts v1 training jobs (empty when the kind is not configured).
     pub modelarts: Mutex<ModelArtsWorld>,
+    /// ModelArts algorithms (empty when the kind is not configured).
+    pub algorithms: Mutex<AlgorithmsWorld>,
     /// SWR instance jobs (empty when the kind is not configured).
     pub swr: Mutex<SwrWorld>,
 }
@@ -69,6 +75,7 @@ impl SimShared {
             faults: Mutex::new(Faults::default()),
             stats: StatsRecorder::default(),
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
+            algorithms: Mutex::new(AlgorithmsWorld::new(clock.clone())),
             swr: Mutex::new(SwrWorld::new(clock.clone())),
             clock,
         }
@@ -98,6 +105,11 @@ impl SimHandle {
     /// The ModelArts training-job world (lock it briefly: requests wait for it).
     pub fn modelarts(&self) -> MutexGuard<'_, ModelArtsWorld> {
         super::lock(&self.shared.modelarts)
+    }
+
+    /// The ModelArts algorithm world (lock it briefly: requests wait for it).
+    pub fn algorithms(&self) -> MutexGuard<'_, AlgorithmsWorld> {
+        super::lock(&self.shared.algorithms)
     }
 
     /// The SWR instance-job world (lock it briefly: requests wait for it).
@@ -168,6 +180,9 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     let mut app = Router::new();
     if let Some(c) = &cfg.modelarts {
         app = app.merge(modelarts_training::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.algorithms {
+        app = app.merge(modelarts_algorithms::router(shared.clone(), c.clone()));
     }
     if let Some(c) = &cfg.swr {
         app = app.merge(swr::router(shared.clone(), c.clone()));

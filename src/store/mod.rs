@@ -5,6 +5,7 @@
 mod changes;
 mod error;
 mod jobs;
+mod modelarts_algorithms;
 mod pages;
 pub mod record;
 mod runs;
