@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
 
 use super::signals::cancel_on_signals;
-use crate::sim::{self, ModelArtsSimConfig, SimConfig};
+use crate::sim::{self, AlgorithmsSimConfig, ModelArtsSimConfig, SimConfig, SwrSimConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -27,6 +27,12 @@ pub struct SimArgs {
     /// Training jobs seeded into the ModelArts world.
     #[arg(long, default_value_t = 1_000)]
     modelarts_jobs: usize,
+    /// Algorithms seeded into the ModelArts algorithm world.
+    #[arg(long, default_value_t = 200)]
+    algorithms: usize,
+    /// Instance jobs seeded into the SWR world.
+    #[arg(long, default_value_t = 1_000)]
+    swr_jobs: usize,
     /// Seed of the world generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -45,11 +51,23 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             &args.access_key,
             &args.secret_key,
         )),
+        algorithms: Some(AlgorithmsSimConfig::new(
+            &args.project_id,
+            &args.access_key,
+            &args.secret_key,
+        )),
+        swr: Some(SwrSimConfig::new(
+            &args.project_id,
+            &args.access_key,
+            &args.secret_key,
+        )),
         ..SimConfig::default()
     })
     .await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
     handle.modelarts().seed(args.modelarts_jobs, &mut rng);
+    handle.algorithms().seed(args.algorithms, &mut rng);
+    handle.swr().seed(args.swr_jobs, &mut rng);
     // The first stdout line is for scripts: the endpoint to configure.
     println!("listening on {}", handle.base_url());
     if args.step_every == 0 {
@@ -59,8 +77,10 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {
-                    let changes = handle.modelarts().step(&mut rng);
-                    tracing::info!(changes = changes.len(), "world changed");
+                    let changes = handle.modelarts().step(&mut rng).len()
+                        + handle.algorithms().step(&mut rng).len()
+                        + handle.swr().step(&mut rng).len();
+                    tracing::info!(changes, "world changed");
                 }
                 _ = cancel.cancelled() => break,
             }

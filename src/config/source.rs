@@ -194,6 +194,10 @@ impl RawSource {
             p.add(key("project_id"), format!("is not used by kind {kind}"));
         }
 
+        if kind == Kind::SwrInstanceJobs && self.workspace_id.is_some() {
+            p.add(key("workspace_id"), format!("is not used by kind {kind}"));
+        }
+
         let auth = self.validate_auth(kind, &key, p);
 
         let schedule = self

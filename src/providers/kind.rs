@@ -35,7 +35,11 @@ impl Kind {
     ];
 
     /// The kinds this build can mirror.
-    pub const SUPPORTED: [Kind; 1] = [Kind::ModelartsTrainingJobs];
+    pub const SUPPORTED: [Kind; 3] = [
+        Kind::ModelartsTrainingJobs,
+        Kind::ModelartsAlgorithms,
+        Kind::SwrInstanceJobs,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

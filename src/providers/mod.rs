@@ -5,7 +5,9 @@
 mod api;
 mod huawei_error;
 mod kind;
+pub mod modelarts_algorithms;
 pub mod modelarts_training_jobs;
+pub mod swr_instance_jobs;
 
 pub use api::{
     retry_after_header, ApiRequest, ListPage, ProviderError, RawResponse, ResponseError,
@@ -18,9 +20,9 @@ use crate::store::TableSpec;
 pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
     match kind {
         Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            None
-        }
+        Kind::ModelartsAlgorithms => Some(&modelarts_algorithms::TABLE),
+        Kind::SwrInstanceJobs => Some(&swr_instance_jobs::TABLE),
+        Kind::PaiDlcJobs | Kind::ModzyJobs => None,
     }
 }
 
@@ -28,8 +30,8 @@ pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
 pub fn finished_statuses(kind: Kind) -> Vec<String> {
     match kind {
         Kind::ModelartsTrainingJobs => modelarts_training_jobs::terminal_codes(),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            Vec::new()
-        }
+        Kind::ModelartsAlgorithms => modelarts_algorithms::final_statuses(),
+        Kind::SwrInstanceJobs => swr_instance_jobs::terminal_statuses(),
+        Kind::PaiDlcJobs | Kind::ModzyJobs => Vec::new(),
     }
 }

@@ -18,6 +18,8 @@
 //!
 //! One module per simulated API kind:
 //! - [`modelarts_training`]: Huawei ModelArts v1 `GET /v1/{project_id}/training-jobs`.
+//! - [`modelarts_algorithms`]: Huawei ModelArts `GET /v2/{project_id}/algorithms` (+ detail).
+//! - [`swr`]: Huawei SWR `ListInstanceJobs` `GET /v2/{project_id}/jobs`.
 //!
 //! # Adding a kind
 //!
@@ -52,17 +54,21 @@ pub mod clock;
 pub mod error;
 pub mod faults;
 pub mod huawei_gateway;
+pub mod modelarts_algorithms;
 pub mod modelarts_training;
 pub mod server;
 pub mod stats;
+pub mod swr;
 
 pub use auth::Authenticator;
 pub use clock::{Clock, ManualClock};
 pub use error::SimError;
 pub use faults::{Fault, FaultShapes, Faults, Shift, ShiftEvent};
+pub use modelarts_algorithms::{Algorithm, AlgorithmsSimConfig, AlgorithmsWorld};
 pub use modelarts_training::{ModelArtsSimConfig, ModelArtsWorld, TrainingJob};
 pub use server::{start, SimConfig, SimHandle};
 pub use stats::{RouteLabel, RouteOp, Stats};
+pub use swr::{SwrJob, SwrSimConfig, SwrWorld};
 
 use std::sync::{Mutex, MutexGuard};
 

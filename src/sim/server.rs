@@ -4,8 +4,10 @@
 use super::clock::Clock;
 use super::faults::Faults;
 use super::huawei_gateway;
+use super::modelarts_algorithms::{self, AlgorithmsSimConfig, AlgorithmsWorld};
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
 use super::stats::{self, Stats, StatsRecorder};
+use super::swr::{self, SwrSimConfig, SwrWorld};
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
@@ -31,6 +33,10 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Huawei ModelArts v1 training jobs.
     pub modelarts: Option<ModelArtsSimConfig>,
+    /// Huawei ModelArts algorithms.
+    pub algorithms: Option<AlgorithmsSimConfig>,
+    /// Huawei SWR Enterprise Edition instance jobs.
+    pub swr: Option<SwrSimConfig>,
 }
 
 impl Default for SimConfig {
@@ -39,6 +45,8 @@ impl Default for SimConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::System,
             modelarts: None,
+            algorithms: None,
+            swr: None,
         }
     }
 }
@@ -55,6 +63,10 @@ pub struct SimShared {
     pub clock: Clock,
     /// ModelArts v1 training jobs (empty when the kind is not configured).
     pub modelarts: Mutex<ModelArtsWorld>,
+    /// ModelArts algorithms (empty when the kind is not configured).
+    pub algorithms: Mutex<AlgorithmsWorld>,
+    /// SWR instance jobs (empty when the kind is not configured).
+    pub swr: Mutex<SwrWorld>,
 }
 
 impl SimShared {
@@ -63,6 +75,8 @@ impl SimShared {
             faults: Mutex::new(Faults::default()),
             stats: StatsRecorder::default(),
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
+            algorithms: Mutex::new(AlgorithmsWorld::new(clock.clone())),
+            swr: Mutex::new(SwrWorld::new(clock.clone())),
             clock,
         }
     }
@@ -91,6 +105,16 @@ impl SimHandle {
     /// The ModelArts training-job world (lock it briefly: requests wait for it).
     pub fn modelarts(&self) -> MutexGuard<'_, ModelArtsWorld> {
         super::lock(&self.shared.modelarts)
+    }
+
+    /// The ModelArts algorithm world (lock it briefly: requests wait for it).
+    pub fn algorithms(&self) -> MutexGuard<'_, AlgorithmsWorld> {
+        super::lock(&self.shared.algorithms)
+    }
+
+    /// The SWR instance-job world (lock it briefly: requests wait for it).
+    pub fn swr(&self) -> MutexGuard<'_, SwrWorld> {
+        super::lock(&self.shared.swr)
     }
 
     /// The fault plan.
@@ -156,6 +180,12 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     let mut app = Router::new();
     if let Some(c) = &cfg.modelarts {
         app = app.merge(modelarts_training::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.algorithms {
+        app = app.merge(modelarts_algorithms::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.swr {
+        app = app.merge(swr::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)

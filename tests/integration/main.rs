@@ -2,7 +2,9 @@
 //! simulated providers and a webhook receiver over loopback, each test with its
 //! own SQLite file; one module per area, in one test binary.
 
+mod algorithms;
 mod harness;
 mod modelarts;
 mod process;
+mod swr;
 mod webhooks;
