@@ -10,6 +10,9 @@ use super::{Store, StoreError};
 use crate::clock;
 use crate::config::EventType;
 
+/// id, status, state, raw and name of a row about to be marked deleted.
+type VanishedRow = (String, Option<String>, String, String, Option<String>);
+
 /// Which present rows a deletion marks.
 #[derive(Clone, Copy)]
 enum Vanished<'a> {
@@ -209,21 +212,20 @@ impl Store {
                     (Vanished::Ids(_), None) => {}
                 }
             };
-            let vanished: Vec<(String, Option<String>, String, String, Option<String>)> =
-                if announce {
-                    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            let vanished: Vec<VanishedRow> = if announce {
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
                     "SELECT CAST({id} AS TEXT), CAST({st} AS TEXT), state, raw, {name} FROM {t}",
                     id = spec.id_column,
                     st = spec.status_column,
                     name = spec.name_column.unwrap_or("NULL"),
                     t = spec.table
                 ));
-                    filter(&mut q);
-                    q.push(format!(" ORDER BY {}", spec.id_column));
-                    q.build_query_as().fetch_all(&mut *tx).await?
-                } else {
-                    Vec::new()
-                };
+                filter(&mut q);
+                q.push(format!(" ORDER BY {}", spec.id_column));
+                q.build_query_as().fetch_all(&mut *tx).await?
+            } else {
+                Vec::new()
+            };
             let mut q: QueryBuilder<Sqlite> =
                 QueryBuilder::new(format!("UPDATE {} SET deleted_at = ", spec.table));
             q.push_bind(now.clone());
