@@ -6,6 +6,7 @@ mod changes;
 mod error;
 mod jobs;
 mod pages;
+mod pai_dlc;
 pub mod record;
 mod runs;
 mod sync_state;
