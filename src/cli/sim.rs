@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
 
 use super::signals::cancel_on_signals;
-use crate::sim::{self, ModelArtsSimConfig, SimConfig};
+use crate::sim::{self, ModelArtsSimConfig, PaiDlcSimConfig, SimConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -18,15 +18,18 @@ pub struct SimArgs {
     /// Project id of the simulated Huawei kinds.
     #[arg(long, default_value = "0123456789abcdef0123456789abcdef")]
     project_id: String,
-    /// Access key accepted by the simulated Huawei kinds.
+    /// Access key accepted by every simulated kind (Huawei AK/SK, Alibaba AccessKey).
     #[arg(long, default_value = "SIMACCESSKEY")]
     access_key: String,
-    /// Secret key accepted by the simulated Huawei kinds.
+    /// Secret key accepted by every simulated kind.
     #[arg(long, default_value = "sim-secret-key")]
     secret_key: String,
     /// Training jobs seeded into the ModelArts world.
     #[arg(long, default_value_t = 1_000)]
     modelarts_jobs: usize,
+    /// Jobs seeded into the PAI-DLC world (`GET /api/v1/jobs`).
+    #[arg(long, default_value_t = 1_000)]
+    pai_dlc_jobs: usize,
     /// Seed of the world generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -45,11 +48,13 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             &args.access_key,
             &args.secret_key,
         )),
+        pai_dlc: Some(PaiDlcSimConfig::new(&args.access_key, &args.secret_key)),
         ..SimConfig::default()
     })
     .await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
     handle.modelarts().seed(args.modelarts_jobs, &mut rng);
+    handle.pai_dlc().seed(args.pai_dlc_jobs, &mut rng);
     // The first stdout line is for scripts: the endpoint to configure.
     println!("listening on {}", handle.base_url());
     if args.step_every == 0 {
@@ -59,8 +64,9 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {
-                    let changes = handle.modelarts().step(&mut rng);
-                    tracing::info!(changes = changes.len(), "world changed");
+                    let changes = handle.modelarts().step(&mut rng).len()
+                        + handle.pai_dlc().step(&mut rng).len();
+                    tracing::info!(changes, "world changed");
                 }
                 _ = cancel.cancelled() => break,
             }

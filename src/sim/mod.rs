@@ -18,6 +18,7 @@
 //!
 //! One module per simulated API kind:
 //! - [`modelarts_training`]: Huawei ModelArts v1 `GET /v1/{project_id}/training-jobs`.
+//! - [`pai_dlc`]: Alibaba PAI-DLC `ListJobs` `GET /api/v1/jobs`.
 //!
 //! # Adding a kind
 //!
@@ -53,6 +54,7 @@ pub mod error;
 pub mod faults;
 pub mod huawei_gateway;
 pub mod modelarts_training;
+pub mod pai_dlc;
 pub mod server;
 pub mod stats;
 
@@ -61,6 +63,7 @@ pub use clock::{Clock, ManualClock};
 pub use error::SimError;
 pub use faults::{Fault, FaultShapes, Faults, Shift, ShiftEvent};
 pub use modelarts_training::{ModelArtsSimConfig, ModelArtsWorld, TrainingJob};
+pub use pai_dlc::{PaiDlcSimConfig, PaiWorld};
 pub use server::{start, SimConfig, SimHandle};
 pub use stats::{RouteLabel, RouteOp, Stats};
 

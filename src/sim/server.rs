@@ -5,6 +5,7 @@ use super::clock::Clock;
 use super::faults::Faults;
 use super::huawei_gateway;
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
+use super::pai_dlc::{self, PaiDlcSimConfig, PaiWorld};
 use super::stats::{self, Stats, StatsRecorder};
 use axum::http::HeaderValue;
 use axum::middleware;
@@ -31,6 +32,8 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Huawei ModelArts v1 training jobs.
     pub modelarts: Option<ModelArtsSimConfig>,
+    /// Alibaba PAI-DLC jobs.
+    pub pai_dlc: Option<PaiDlcSimConfig>,
 }
 
 impl Default for SimConfig {
@@ -39,6 +42,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::System,
             modelarts: None,
+            pai_dlc: None,
         }
     }
 }
@@ -55,6 +59,8 @@ pub struct SimShared {
     pub clock: Clock,
     /// ModelArts v1 training jobs (empty when the kind is not configured).
     pub modelarts: Mutex<ModelArtsWorld>,
+    /// PAI-DLC jobs (empty when the kind is not configured).
+    pub pai_dlc: Mutex<PaiWorld>,
 }
 
 impl SimShared {
@@ -63,6 +69,7 @@ impl SimShared {
             faults: Mutex::new(Faults::default()),
             stats: StatsRecorder::default(),
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
+            pai_dlc: Mutex::new(PaiWorld::new(clock.clone())),
             clock,
         }
     }
@@ -91,6 +98,11 @@ impl SimHandle {
     /// The ModelArts training-job world (lock it briefly: requests wait for it).
     pub fn modelarts(&self) -> MutexGuard<'_, ModelArtsWorld> {
         super::lock(&self.shared.modelarts)
+    }
+
+    /// The PAI-DLC world (lock it briefly: requests wait for it).
+    pub fn pai_dlc(&self) -> MutexGuard<'_, PaiWorld> {
+        super::lock(&self.shared.pai_dlc)
     }
 
     /// The fault plan.
@@ -156,6 +168,9 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     let mut app = Router::new();
     if let Some(c) = &cfg.modelarts {
         app = app.merge(modelarts_training::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.pai_dlc {
+        app = app.merge(pai_dlc::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)
