@@ -3,4 +3,5 @@
 
 mod harness;
 mod modelarts;
+mod pai_dlc;
 mod process;

@@ -37,6 +37,8 @@ use crate::store::{Record, RunMode};
 pub const DEFAULT_HISTORY_START: &str = "2015-01-01T00:00:00Z";
 /// How far before the newest mirrored creation time new-job discovery starts.
 const OVERLAP_SECS: i64 = 1;
+/// Most page-by-page passes over one creation second in one sweep.
+const SECOND_PASSES: u32 = 3;
 
 /// Runs one cycle of a PAI-DLC source.
 pub async fn run_cycle(c: &mut Cycle<'_>) -> Result<(), CollectError> {
@@ -150,8 +152,12 @@ async fn sweep_from(
     }
 }
 
-/// Reads every job created in second `t` (`StartTime = EndTime = t`): a one-job probe
-/// for the count, then the pages from the last to the first.
+/// Reads every job created in second `t` (`StartTime = EndTime = t`): a one-job
+/// probe for the count, then the pages from the last to the first, then the probe
+/// again. Reading last page first, a deletion only moves unread jobs onto pages still
+/// to be read; if the second gained jobs meanwhile (it is the current second) and
+/// the count exceeds the jobs read, the pass is repeated (at most [`SECOND_PASSES`]
+/// times; the next cycle's overlap re-reads that second anyway).
 async fn one_second(
     c: &mut Cycle<'_>,
     t: i64,
@@ -159,23 +165,32 @@ async fn one_second(
     cursor: Option<&Value>,
 ) -> Result<(), CollectError> {
     let ps = c.page_size();
-    let probe = c.fetch(&request(c, t, Some(t), &[], 1, 1), parse).await?;
-    note(seen, &probe);
-    let total = probe.total.ok_or_else(|| {
-        CollectError::Response(ResponseError::Malformed("TotalCount is missing".into()))
-    })?;
-    commit(c, probe.records, cursor).await?;
-    tracing::debug!(source = %c.source.name, second = %wire::format_time(t), total, "reading one creation second by pages");
-    for index in (0..pages_for(total, ps)).rev() {
-        check_cancel(c)?;
-        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        let page = c
-            .fetch(&request(c, t, Some(t), &[], number, ps), parse)
-            .await?;
-        note(seen, &page);
-        commit(c, page.records, cursor).await?;
+    let mut read: HashSet<String> = HashSet::new();
+    let mut passes = 0;
+    loop {
+        let probe = c.fetch(&request(c, t, Some(t), &[], 1, 1), parse).await?;
+        let total = probe.total.ok_or_else(|| {
+            CollectError::Response(ResponseError::Malformed("TotalCount is missing".into()))
+        })?;
+        note(seen, &probe);
+        note(&mut read, &probe);
+        commit(c, probe.records, cursor).await?;
+        if (passes > 0 && total <= read.len() as u64) || passes == SECOND_PASSES {
+            return Ok(());
+        }
+        passes += 1;
+        tracing::debug!(source = %c.source.name, second = %wire::format_time(t), total, passes, "reading one creation second by pages");
+        for index in (0..pages_for(total, ps)).rev() {
+            check_cancel(c)?;
+            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            let page = c
+                .fetch(&request(c, t, Some(t), &[], number, ps), parse)
+                .await?;
+            note(seen, &page);
+            note(&mut read, &page);
+            commit(c, page.records, cursor).await?;
+        }
     }
-    Ok(())
 }
 
 /// The full reconcile: every job since `history_start`, resumable; then marks rows
