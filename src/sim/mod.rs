@@ -12,6 +12,7 @@
 //! - [`stats`]: [`Stats`] snapshots (requests per route, per status).
 //! - [`auth`]: the generic per-request authentication hook ([`Authenticator`]).
 //! - [`clock`]: [`Clock`] (system or manual) used by the worlds.
+//! - [`util`]: helpers shared by the kinds (weighted picks, ASCII-folding substring).
 //! - [`error`]: [`SimError`], a provider error answer (status + JSON body).
 //! - [`huawei_gateway`]: Huawei API-gateway behaviour shared by the Huawei kinds
 //!   (`APIGW.*` error bodies, AK/SK signature or `X-Auth-Token` check).
@@ -57,6 +58,7 @@ pub mod modelarts_training;
 pub mod pai_dlc;
 pub mod server;
 pub mod stats;
+pub mod util;
 
 pub use auth::Authenticator;
 pub use clock::{Clock, ManualClock};

@@ -52,6 +52,7 @@ use super::world::{PaiJob, PaiWorld};
 use super::KIND;
 use crate::sim::error::SimError;
 use crate::sim::faults::Shift;
+use crate::sim::util::contains_ignore_ascii_case;
 use crate::sim::ShiftEvent;
 use axum::http::StatusCode;
 use chrono::DateTime;
@@ -453,7 +454,7 @@ impl ListQuery {
             let ok = if self.display_name_exact {
                 job.display_name.eq_ignore_ascii_case(name)
             } else {
-                contains_ci(&job.display_name, name)
+                contains_ignore_ascii_case(&job.display_name, name)
             };
             if !ok {
                 return false;
@@ -461,18 +462,19 @@ impl ListQuery {
         }
         let spec_str = |k: &str| job.spec_field(k).and_then(Value::as_str);
         let setting_str = |k: &str| job.setting(k).and_then(Value::as_str);
-        let eq = |want: &Option<String>, got: Option<&str>| {
-            want.as_deref().is_none_or(|w| got == Some(w))
-        };
-        if !(eq(&self.status, Some(&job.status))
-            && eq(&self.job_type, Some(&job.job_type))
-            && eq(&self.accessibility, spec_str("Accessibility"))
-            && eq(&self.resource_id, spec_str("ResourceId"))
-            && eq(&self.template_id, spec_str("TemplateId"))
-            && eq(&self.user_id_for_filter, Some(&job.user_id))
-            && eq(&self.pipeline_id, setting_str("PipelineId"))
-            && eq(&self.business_user_id, setting_str("BusinessUserId"))
-            && eq(&self.caller, setting_str("Caller")))
+        // Lazy: a field is looked up only when its filter is set.
+        fn eq<'j>(want: &Option<String>, got: impl FnOnce() -> Option<&'j str>) -> bool {
+            want.as_deref().is_none_or(|w| got() == Some(w))
+        }
+        if !(eq(&self.status, || Some(&job.status))
+            && eq(&self.job_type, || Some(&job.job_type))
+            && eq(&self.accessibility, || spec_str("Accessibility"))
+            && eq(&self.resource_id, || spec_str("ResourceId"))
+            && eq(&self.template_id, || spec_str("TemplateId"))
+            && eq(&self.user_id_for_filter, || Some(&job.user_id))
+            && eq(&self.pipeline_id, || setting_str("PipelineId"))
+            && eq(&self.business_user_id, || setting_str("BusinessUserId"))
+            && eq(&self.caller, || setting_str("Caller")))
         {
             return false;
         }
@@ -482,12 +484,12 @@ impl ListQuery {
             return false;
         }
         if let Some(u) = &self.username {
-            if !contains_ci(&world.username(&job.user_id), u) {
+            if !contains_ignore_ascii_case(&world.username(&job.user_id), u) {
                 return false;
             }
         }
         if let Some(q) = &self.resource_quota_name {
-            if !contains_ci(spec_str("ResourceQuotaName").unwrap_or(""), q) {
+            if !contains_ignore_ascii_case(spec_str("ResourceQuotaName").unwrap_or(""), q) {
                 return false;
             }
         }
@@ -541,8 +543,7 @@ impl ListQuery {
                 return false;
             }
         }
-        let specs = job.job_specs();
-        let any_spec = |f: &dyn Fn(&Value) -> bool| specs.iter().any(f);
+        let any_spec = |f: &dyn Fn(&Value) -> bool| job.job_specs().iter().any(f);
         if let Some(want) = self.enable_assign_node {
             let has = any_spec(&|s| {
                 s.get("AssignNodeSpec")
@@ -633,15 +634,11 @@ impl ListQuery {
     }
 }
 
-/// Whether `needle` occurs in `haystack`, folding ASCII letters only.
-fn contains_ci(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
-
 /// Whether every whitespace-separated word of `query` occurs in `text`.
 fn words_in(text: &str, query: &str) -> bool {
-    query.split_whitespace().all(|w| contains_ci(text, w))
+    query
+        .split_whitespace()
+        .all(|w| contains_ignore_ascii_case(text, w))
 }
 
 /// `GET /api/v1/jobs` on `world` with decoded query `params`: the response body,

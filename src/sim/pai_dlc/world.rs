@@ -3,6 +3,7 @@
 
 use super::status::is_terminal;
 use crate::sim::clock::Clock;
+use crate::sim::util::pick_weighted;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Map, Value};
@@ -813,18 +814,6 @@ const ACTIVE_MIX: &[&str] = &[
     "SucceededReserving",
     "FailedReserving",
 ];
-
-fn pick_weighted<T: Copy>(rng: &mut impl Rng, items: &[(T, u32)]) -> T {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
-    let mut x = rng.gen_range(0..total.max(1));
-    for (item, w) in items {
-        if x < *w {
-            return *item;
-        }
-        x -= w;
-    }
-    items[0].0
-}
 
 /// The next status of an unfinished job in the demo's lifecycle.
 fn next_status(from: &str, rng: &mut impl Rng) -> &'static str {
