@@ -140,13 +140,19 @@ async fn sweep_from(
         if last > t {
             commit(c, page.records, cursor(Some(last)).as_ref()).await?;
             t = last;
-        } else {
+        } else if last == t {
             commit(c, page.records, cursor(Some(t)).as_ref()).await?;
-            one_second(c, t, seen, cursor(Some(t)).as_ref()).await?;
+            one_second(c, t, len, seen, cursor(Some(t)).as_ref()).await?;
             t += 1;
             if let Some(next) = cursor(Some(t)) {
                 c.commit(Vec::new(), Some(&next)).await?;
             }
+        } else {
+            // Paging would not advance: refuse rather than loop.
+            return Err(CollectError::Response(ResponseError::Malformed(format!(
+                "ListJobs answered StartTime={} with jobs created before it",
+                wire::format_time(t)
+            ))));
         }
         check_cancel(c)?;
     }
@@ -157,10 +163,13 @@ async fn sweep_from(
 /// again. Reading last page first, a deletion only moves unread jobs onto pages still
 /// to be read; if the second gained jobs meanwhile (it is the current second) and
 /// the count exceeds the jobs read, the pass is repeated (at most [`SECOND_PASSES`]
-/// times; the next cycle's overlap re-reads that second anyway).
+/// times; the next cycle's overlap re-reads that second anyway). `at_least` jobs
+/// of that second were just listed: a smaller count means the window was not read
+/// as inclusive, an error rather than a silent gap.
 async fn one_second(
     c: &mut Cycle<'_>,
     t: i64,
+    at_least: u64,
     seen: &mut HashSet<String>,
     cursor: Option<&Value>,
 ) -> Result<(), CollectError> {
@@ -172,6 +181,12 @@ async fn one_second(
         let total = probe.total.ok_or_else(|| {
             CollectError::Response(ResponseError::Malformed("TotalCount is missing".into()))
         })?;
+        if passes == 0 && total < at_least {
+            return Err(CollectError::Response(ResponseError::Malformed(format!(
+                "ListJobs counts {total} jobs with StartTime = EndTime = {} but listed {at_least} created then",
+                wire::format_time(t)
+            ))));
+        }
         note(seen, &probe);
         note(&mut read, &probe);
         commit(c, probe.records, cursor).await?;
