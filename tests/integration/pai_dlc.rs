@@ -469,7 +469,7 @@ async fn full_reconcile_marks_deletions_and_keeps_rows() {
     sim.stop().await;
 }
 
-/// `n` jobs created in the same second, `secs_ago` seconds before now.
+/// Creates `n` jobs in the same second (the clock's now), then moves the clock 5 s on.
 fn burst(sim: &SimHandle, clock: &ManualClock, n: usize, status: &str) -> Vec<String> {
     let mut world = sim.pai_dlc();
     let ids = (0..n)
