@@ -8,7 +8,9 @@ use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
 
 use super::signals::cancel_on_signals;
-use crate::sim::{self, AlgorithmsSimConfig, ModelArtsSimConfig, SimConfig, SwrSimConfig};
+use crate::sim::{
+    self, AlgorithmsSimConfig, ModelArtsSimConfig, PaiDlcSimConfig, SimConfig, SwrSimConfig,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -18,10 +20,10 @@ pub struct SimArgs {
     /// Project id of the simulated Huawei kinds.
     #[arg(long, default_value = "0123456789abcdef0123456789abcdef")]
     project_id: String,
-    /// Access key accepted by the simulated Huawei kinds.
+    /// Access key accepted by every simulated kind (Huawei AK/SK, Alibaba AccessKey).
     #[arg(long, default_value = "SIMACCESSKEY")]
     access_key: String,
-    /// Secret key accepted by the simulated Huawei kinds.
+    /// Secret key accepted by every simulated kind.
     #[arg(long, default_value = "sim-secret-key")]
     secret_key: String,
     /// Training jobs seeded into the ModelArts world.
@@ -33,6 +35,9 @@ pub struct SimArgs {
     /// Instance jobs seeded into the SWR world.
     #[arg(long, default_value_t = 1_000)]
     swr_jobs: usize,
+    /// Jobs seeded into the PAI-DLC world (`GET /api/v1/jobs`).
+    #[arg(long, default_value_t = 1_000)]
+    pai_dlc_jobs: usize,
     /// Seed of the world generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -61,6 +66,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             &args.access_key,
             &args.secret_key,
         )),
+        pai_dlc: Some(PaiDlcSimConfig::new(&args.access_key, &args.secret_key)),
         ..SimConfig::default()
     })
     .await?;
@@ -68,6 +74,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
     handle.modelarts().seed(args.modelarts_jobs, &mut rng);
     handle.algorithms().seed(args.algorithms, &mut rng);
     handle.swr().seed(args.swr_jobs, &mut rng);
+    handle.pai_dlc().seed(args.pai_dlc_jobs, &mut rng);
     // The first stdout line is for scripts: the endpoint to configure.
     println!("listening on {}", handle.base_url());
     if args.step_every == 0 {
@@ -79,7 +86,8 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
                 _ = tokio::time::sleep(every) => {
                     let changes = handle.modelarts().step(&mut rng).len()
                         + handle.algorithms().step(&mut rng).len()
-                        + handle.swr().step(&mut rng).len();
+                        + handle.swr().step(&mut rng).len()
+                        + handle.pai_dlc().step(&mut rng).len();
                     tracing::info!(changes, "world changed");
                 }
                 _ = cancel.cancelled() => break,

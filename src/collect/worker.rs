@@ -173,6 +173,7 @@ async fn run_strategy(cycle: &mut Cycle<'_>) -> Result<(), CollectError> {
         Kind::ModelartsTrainingJobs => providers::modelarts_training_jobs::run_cycle(cycle).await,
         Kind::ModelartsAlgorithms => providers::modelarts_algorithms::run_cycle(cycle).await,
         Kind::SwrInstanceJobs => providers::swr_instance_jobs::run_cycle(cycle).await,
+        Kind::PaiDlcJobs => providers::pai_dlc_jobs::run_cycle(cycle).await,
         other => Err(CollectError::Config(format!(
             "{other} is not supported by this build"
         ))),

@@ -35,8 +35,9 @@ impl Kind {
     ];
 
     /// The kinds this build can mirror.
-    pub const SUPPORTED: [Kind; 3] = [
+    pub const SUPPORTED: [Kind; 4] = [
         Kind::ModelartsTrainingJobs,
+        Kind::PaiDlcJobs,
         Kind::ModelartsAlgorithms,
         Kind::SwrInstanceJobs,
     ];

@@ -7,6 +7,7 @@ mod huawei_error;
 mod kind;
 pub mod modelarts_algorithms;
 pub mod modelarts_training_jobs;
+pub mod pai_dlc_jobs;
 pub mod swr_instance_jobs;
 
 pub use api::{
@@ -22,7 +23,8 @@ pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
         Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
         Kind::ModelartsAlgorithms => Some(&modelarts_algorithms::TABLE),
         Kind::SwrInstanceJobs => Some(&swr_instance_jobs::TABLE),
-        Kind::PaiDlcJobs | Kind::ModzyJobs => None,
+        Kind::PaiDlcJobs => Some(&pai_dlc_jobs::TABLE),
+        Kind::ModzyJobs => None,
     }
 }
 
@@ -32,6 +34,7 @@ pub fn finished_statuses(kind: Kind) -> Vec<String> {
         Kind::ModelartsTrainingJobs => modelarts_training_jobs::terminal_codes(),
         Kind::ModelartsAlgorithms => modelarts_algorithms::final_statuses(),
         Kind::SwrInstanceJobs => swr_instance_jobs::terminal_statuses(),
-        Kind::PaiDlcJobs | Kind::ModzyJobs => Vec::new(),
+        Kind::PaiDlcJobs => pai_dlc_jobs::terminal_statuses(),
+        Kind::ModzyJobs => Vec::new(),
     }
 }

@@ -6,6 +6,7 @@ use super::faults::Faults;
 use super::huawei_gateway;
 use super::modelarts_algorithms::{self, AlgorithmsSimConfig, AlgorithmsWorld};
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
+use super::pai_dlc::{self, PaiDlcSimConfig, PaiWorld};
 use super::stats::{self, Stats, StatsRecorder};
 use super::swr::{self, SwrSimConfig, SwrWorld};
 use axum::http::HeaderValue;
@@ -37,6 +38,8 @@ pub struct SimConfig {
     pub algorithms: Option<AlgorithmsSimConfig>,
     /// Huawei SWR Enterprise Edition instance jobs.
     pub swr: Option<SwrSimConfig>,
+    /// Alibaba PAI-DLC jobs.
+    pub pai_dlc: Option<PaiDlcSimConfig>,
 }
 
 impl Default for SimConfig {
@@ -47,6 +50,7 @@ impl Default for SimConfig {
             modelarts: None,
             algorithms: None,
             swr: None,
+            pai_dlc: None,
         }
     }
 }
@@ -67,6 +71,8 @@ pub struct SimShared {
     pub algorithms: Mutex<AlgorithmsWorld>,
     /// SWR instance jobs (empty when the kind is not configured).
     pub swr: Mutex<SwrWorld>,
+    /// PAI-DLC jobs (empty when the kind is not configured).
+    pub pai_dlc: Mutex<PaiWorld>,
 }
 
 impl SimShared {
@@ -77,6 +83,7 @@ impl SimShared {
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
             algorithms: Mutex::new(AlgorithmsWorld::new(clock.clone())),
             swr: Mutex::new(SwrWorld::new(clock.clone())),
+            pai_dlc: Mutex::new(PaiWorld::new(clock.clone())),
             clock,
         }
     }
@@ -115,6 +122,11 @@ impl SimHandle {
     /// The SWR instance-job world (lock it briefly: requests wait for it).
     pub fn swr(&self) -> MutexGuard<'_, SwrWorld> {
         super::lock(&self.shared.swr)
+    }
+
+    /// The PAI-DLC world (lock it briefly: requests wait for it).
+    pub fn pai_dlc(&self) -> MutexGuard<'_, PaiWorld> {
+        super::lock(&self.shared.pai_dlc)
     }
 
     /// The fault plan.
@@ -186,6 +198,9 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     }
     if let Some(c) = &cfg.swr {
         app = app.merge(swr::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.pai_dlc {
+        app = app.merge(pai_dlc::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)

@@ -98,6 +98,25 @@ impl Store {
             .await?)
     }
 
+    /// The largest value of a text column among the source's rows (deleted
+    /// included). For fixed-width ISO-8601 UTC times, text order is time order.
+    pub async fn max_text(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        column: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = format!(
+            "SELECT MAX({c}) FROM {t} WHERE source = ?",
+            c = checked(spec, column),
+            t = spec.table
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(source)
+            .fetch_one(self.writer())
+            .await?)
+    }
+
     /// Rows (present) whose integer column is at least `from`.
     pub async fn count_int_at_least(
         &self,

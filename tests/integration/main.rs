@@ -5,6 +5,7 @@
 mod algorithms;
 mod harness;
 mod modelarts;
+mod pai_dlc;
 mod process;
 mod swr;
 mod webhooks;
