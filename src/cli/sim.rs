@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
 
 use super::signals::cancel_on_signals;
-use crate::sim::{self, ModelArtsSimConfig, SimConfig};
+use crate::sim::{self, ModelArtsSimConfig, ModzySimConfig, SimConfig};
 
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
@@ -27,6 +27,12 @@ pub struct SimArgs {
     /// Training jobs seeded into the ModelArts world.
     #[arg(long, default_value_t = 1_000)]
     modelarts_jobs: usize,
+    /// Jobs seeded into the Modzy world.
+    #[arg(long, default_value_t = 1_000)]
+    modzy_jobs: usize,
+    /// API key accepted by the simulated Modzy account (`Authorization: ApiKey <key>`).
+    #[arg(long, default_value = "SIMKEYPREFIX.sim-api-key")]
+    modzy_api_key: String,
     /// Seed of the world generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -45,11 +51,13 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             &args.access_key,
             &args.secret_key,
         )),
+        modzy: Some(ModzySimConfig::new(&args.modzy_api_key)),
         ..SimConfig::default()
     })
     .await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
     handle.modelarts().seed(args.modelarts_jobs, &mut rng);
+    handle.modzy().seed(args.modzy_jobs, &mut rng);
     // The first stdout line is for scripts: the endpoint to configure.
     println!("listening on {}", handle.base_url());
     if args.step_every == 0 {
@@ -59,8 +67,9 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(every) => {
-                    let changes = handle.modelarts().step(&mut rng);
-                    tracing::info!(changes = changes.len(), "world changed");
+                    let changes = handle.modelarts().step(&mut rng).len()
+                        + handle.modzy().step(&mut rng).len();
+                    tracing::info!(changes, "world changed");
                 }
                 _ = cancel.cancelled() => break,
             }

@@ -171,6 +171,7 @@ impl SourceWorker {
 async fn run_strategy(cycle: &mut Cycle<'_>) -> Result<(), CollectError> {
     match cycle.spec.kind {
         Kind::ModelartsTrainingJobs => providers::modelarts_training_jobs::run_cycle(cycle).await,
+        Kind::ModzyJobs => providers::modzy_jobs::run_cycle(cycle).await,
         other => Err(CollectError::Config(format!(
             "{other} is not supported by this build"
         ))),

@@ -193,6 +193,9 @@ impl RawSource {
         } else if self.project_id.is_some() {
             p.add(key("project_id"), format!("is not used by kind {kind}"));
         }
+        if kind == Kind::ModzyJobs && self.workspace_id.is_some() {
+            p.add(key("workspace_id"), format!("is not used by kind {kind}"));
+        }
 
         let auth = self.validate_auth(kind, &key, p);
 

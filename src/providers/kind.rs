@@ -35,7 +35,7 @@ impl Kind {
     ];
 
     /// The kinds this build can mirror.
-    pub const SUPPORTED: [Kind; 1] = [Kind::ModelartsTrainingJobs];
+    pub const SUPPORTED: [Kind; 2] = [Kind::ModelartsTrainingJobs, Kind::ModzyJobs];
 
     pub fn as_str(self) -> &'static str {
         match self {

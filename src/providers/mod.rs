@@ -6,6 +6,7 @@ mod api;
 mod huawei_error;
 mod kind;
 pub mod modelarts_training_jobs;
+pub mod modzy_jobs;
 
 pub use api::{
     retry_after_header, ApiRequest, ListPage, ProviderError, RawResponse, ResponseError,
@@ -18,9 +19,8 @@ use crate::store::TableSpec;
 pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
     match kind {
         Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            None
-        }
+        Kind::ModzyJobs => Some(&modzy_jobs::TABLE),
+        Kind::PaiDlcJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => None,
     }
 }
 
@@ -28,8 +28,7 @@ pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
 pub fn finished_statuses(kind: Kind) -> Vec<String> {
     match kind {
         Kind::ModelartsTrainingJobs => modelarts_training_jobs::terminal_codes(),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            Vec::new()
-        }
+        Kind::ModzyJobs => modzy_jobs::terminal_statuses(),
+        Kind::PaiDlcJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => Vec::new(),
     }
 }

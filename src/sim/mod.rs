@@ -18,6 +18,7 @@
 //!
 //! One module per simulated API kind:
 //! - [`modelarts_training`]: Huawei ModelArts v1 `GET /v1/{project_id}/training-jobs`.
+//! - [`modzy`]: Modzy job history `GET /api/jobs/history` (+ job details, SDK probes).
 //!
 //! # Adding a kind
 //!
@@ -53,6 +54,7 @@ pub mod error;
 pub mod faults;
 pub mod huawei_gateway;
 pub mod modelarts_training;
+pub mod modzy;
 pub mod server;
 pub mod stats;
 
@@ -61,6 +63,7 @@ pub use clock::{Clock, ManualClock};
 pub use error::SimError;
 pub use faults::{Fault, FaultShapes, Faults, Shift, ShiftEvent};
 pub use modelarts_training::{ModelArtsSimConfig, ModelArtsWorld, TrainingJob};
+pub use modzy::{ModzyJob, ModzySimConfig, ModzyWorld};
 pub use server::{start, SimConfig, SimHandle};
 pub use stats::{RouteLabel, RouteOp, Stats};
 

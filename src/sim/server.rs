@@ -5,6 +5,7 @@ use super::clock::Clock;
 use super::faults::Faults;
 use super::huawei_gateway;
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
+use super::modzy::{self, ModzySimConfig, ModzyWorld};
 use super::stats::{self, Stats, StatsRecorder};
 use axum::http::HeaderValue;
 use axum::middleware;
@@ -31,6 +32,8 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Huawei ModelArts v1 training jobs.
     pub modelarts: Option<ModelArtsSimConfig>,
+    /// Modzy job history.
+    pub modzy: Option<ModzySimConfig>,
 }
 
 impl Default for SimConfig {
@@ -39,6 +42,7 @@ impl Default for SimConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::System,
             modelarts: None,
+            modzy: None,
         }
     }
 }
@@ -55,6 +59,8 @@ pub struct SimShared {
     pub clock: Clock,
     /// ModelArts v1 training jobs (empty when the kind is not configured).
     pub modelarts: Mutex<ModelArtsWorld>,
+    /// Modzy jobs (empty when the kind is not configured).
+    pub modzy: Mutex<ModzyWorld>,
 }
 
 impl SimShared {
@@ -63,6 +69,7 @@ impl SimShared {
             faults: Mutex::new(Faults::default()),
             stats: StatsRecorder::default(),
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
+            modzy: Mutex::new(ModzyWorld::new(clock.clone())),
             clock,
         }
     }
@@ -91,6 +98,11 @@ impl SimHandle {
     /// The ModelArts training-job world (lock it briefly: requests wait for it).
     pub fn modelarts(&self) -> MutexGuard<'_, ModelArtsWorld> {
         super::lock(&self.shared.modelarts)
+    }
+
+    /// The Modzy job world (lock it briefly: requests wait for it).
+    pub fn modzy(&self) -> MutexGuard<'_, ModzyWorld> {
+        super::lock(&self.shared.modzy)
     }
 
     /// The fault plan.
@@ -156,6 +168,9 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     let mut app = Router::new();
     if let Some(c) = &cfg.modelarts {
         app = app.merge(modelarts_training::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.modzy {
+        app = app.merge(modzy::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)

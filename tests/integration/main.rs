@@ -3,4 +3,5 @@
 
 mod harness;
 mod modelarts;
+mod modzy;
 mod process;
