@@ -511,12 +511,22 @@ async fn full_reconcile_confirms_and_marks_deletions_and_keeps_rows() {
     for v in &victims {
         assert!(sim.modzy().delete(v));
     }
+    // The first confirmation meets a 500 and a 429 (after the 5 sweep pages).
+    {
+        let mut f = sim.faults();
+        f.push_times(Fault::Slow(Duration::ZERO), 5);
+        f.push(Fault::ServerError);
+        f.push(Fault::TooManyRequests {
+            retry_after_secs: None,
+        });
+    }
     let before = sim.stats();
     step_ok(&w, ModeRequest::Full).await;
+    assert_eq!(sim.faults().queued(), 0);
     assert_eq!(
-        cost(&sim, &before).1,
-        victims.len() as u64,
-        "one 404 per deleted job"
+        cost(&sim, &before),
+        (first_sync_requests(450, 100) - 1, victims.len() as u64 + 2),
+        "the sweep, then one 404 per deleted job (and two retries)"
     );
     assert_same(&mirror(&s.db_url()).await, &truth(&sim));
     let url = s.db_url();
@@ -533,7 +543,6 @@ async fn full_reconcile_confirms_and_marks_deletions_and_keeps_rows() {
         truth(&sim).len() + victims.len(),
         "rows are never erased"
     );
-    // A deleted job that comes back is present again.
     sim.stop().await;
 }
 
@@ -650,6 +659,62 @@ async fn the_update_walk_detects_shifts_and_loses_nothing() {
     }
     assert_same(&got, &truth(&sim));
     step_ok(&w, ModeRequest::Full).await;
+    assert_same(&mirror(&s.db_url()).await, &truth(&sim));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_updated_while_the_walk_pages_is_caught_by_the_next_cycle() {
+    let (sim, clock) = modzy_sim(600).await;
+    let s = Scratch::new();
+    let store = s.store().await;
+    let w = worker(&config(&s, &sim, ""), &store);
+    step_ok(&w, ModeRequest::Auto).await;
+    clock.advance(chrono::Duration::minutes(1));
+    // 250 changes (a three-page walk); the first one changed sits deepest.
+    let changed: Vec<String> = {
+        let mut world = sim.modzy();
+        let ids: Vec<String> = world
+            .jobs()
+            .filter(|j| status::is_terminal(&j.status))
+            .take(250)
+            .map(|j| j.job_identifier.clone())
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            if i % 10 == 0 {
+                clock.advance(chrono::Duration::seconds(1));
+            }
+            world.set_progress(id, 0, 0);
+        }
+        ids
+    };
+    let deep = changed[0].clone();
+    // Once the first page has been answered, the deep job changes status: it
+    // jumps to the front, behind the reader.
+    sim.faults()
+        .every(1, Fault::Slow(Duration::from_millis(100)));
+    let before = sim.stats();
+    let watcher = async {
+        while cost(&sim, &before).0 < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        clock.advance(chrono::Duration::seconds(5));
+        assert!(sim.modzy().set_status(&deep, status::CANCELED));
+    };
+    let (stats, ()) = tokio::join!(step_ok(&w, ModeRequest::Auto), watcher);
+    sim.faults().clear();
+    assert!(
+        stats.requests >= 3,
+        "a multi-page walk ({})",
+        stats.requests
+    );
+    let now = status_changes(&s.db_url()).await;
+    assert!(now.is_empty(), "not seen by this walk: {now:?}");
+    step_ok(&w, ModeRequest::Auto).await;
+    let changes = status_changes(&s.db_url()).await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].0, deep);
+    assert_eq!(changes[0].2, "CANCELED");
     assert_same(&mirror(&s.db_url()).await, &truth(&sim));
     sim.stop().await;
 }
