@@ -15,7 +15,7 @@ use super::signals::cancel_on_signals;
 use crate::collect::{ModeRequest, SourceWorker, StepOutcome};
 use crate::config::Config;
 use crate::providers::{self, Kind};
-use crate::sim::{self, ModelArtsSimConfig, PaiDlcSimConfig, SimConfig, SimHandle};
+use crate::sim::{self, ModelArtsSimConfig, ModzySimConfig, PaiDlcSimConfig, SimConfig, SimHandle};
 use crate::store::{StatusChange, Store};
 
 #[derive(Debug, clap::Args)]
@@ -39,6 +39,7 @@ const SHOWN: usize = 10;
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const AK: &str = "DEMOACCESSKEY0000001";
 const SK: &str = "demo-secret-key-not-a-real-one";
+const MODZY_KEY: &str = "DEMOPREFIX.demo-api-key-not-a-real-one";
 
 /// One demo source per kind: (source name, extra config lines).
 fn sources(endpoint: &str) -> Vec<(Kind, String, String)> {
@@ -56,6 +57,11 @@ fn sources(endpoint: &str) -> Vec<(Kind, String, String)> {
         (Kind::PaiDlcJobs, "pai".into(), alibaba),
         (Kind::ModelartsAlgorithms, "ma-algos".into(), huawei.clone()),
         (Kind::SwrInstanceJobs, "swr".into(), huawei),
+        (
+            Kind::ModzyJobs,
+            "modzy".into(),
+            format!("endpoint = \"{endpoint}\"\napi_key = \"{MODZY_KEY}\"\n"),
+        ),
     ]
 }
 
@@ -66,6 +72,7 @@ async fn start_sim(jobs: usize, rng: &mut StdRng) -> anyhow::Result<SimHandle> {
         algorithms: Some(huawei.clone()),
         swr: Some(huawei),
         pai_dlc: Some(PaiDlcSimConfig::new(AK, SK)),
+        modzy: Some(ModzySimConfig::new(MODZY_KEY)),
         ..SimConfig::default()
     })
     .await
@@ -74,6 +81,7 @@ async fn start_sim(jobs: usize, rng: &mut StdRng) -> anyhow::Result<SimHandle> {
     sim.pai_dlc().seed(jobs, rng);
     sim.algorithms().seed(jobs / 10, rng);
     sim.swr().seed(jobs, rng);
+    sim.modzy().seed(jobs, rng);
     Ok(sim)
 }
 
@@ -83,6 +91,7 @@ fn step_worlds(sim: &SimHandle, rng: &mut StdRng) -> usize {
         + sim.pai_dlc().step(rng).len()
         + sim.algorithms().step(rng).len()
         + sim.swr().step(rng).len()
+        + sim.modzy().step(rng).len()
 }
 
 fn print_change(c: &StatusChange) {
@@ -101,7 +110,7 @@ fn print_change(c: &StatusChange) {
 async fn mirrored(store: &Store, config: &Config) -> anyhow::Result<i64> {
     let mut total = 0;
     for s in config.sources.values() {
-        let spec = providers::table_spec(s.kind).context("a mirrored kind")?;
+        let spec = providers::table_spec(s.kind);
         total += store.count_present(&s.name, spec).await?;
     }
     Ok(total)
@@ -149,7 +158,8 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let config = Config::from_toml(&text).map_err(|e| anyhow::anyhow!("demo config: {e}"))?;
     println!(
         "Simulated providers on {}: Huawei ModelArts training jobs and algorithms, Huawei SWR \
-         (AK/SK-signed), Alibaba PAI-DLC (ACS3-signed); {} objects each ({} algorithms).",
+         (AK/SK-signed), Alibaba PAI-DLC (ACS3-signed), Modzy (API key); {} objects each \
+         ({} algorithms).",
         sim.base_url(),
         args.jobs,
         args.jobs / 10

@@ -9,7 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::signals::cancel_on_signals;
 use crate::sim::{
-    self, AlgorithmsSimConfig, ModelArtsSimConfig, PaiDlcSimConfig, SimConfig, SwrSimConfig,
+    self, AlgorithmsSimConfig, ModelArtsSimConfig, ModzySimConfig, PaiDlcSimConfig, SimConfig,
+    SwrSimConfig,
 };
 
 #[derive(Debug, clap::Args)]
@@ -38,6 +39,12 @@ pub struct SimArgs {
     /// Jobs seeded into the PAI-DLC world (`GET /api/v1/jobs`).
     #[arg(long, default_value_t = 1_000)]
     pai_dlc_jobs: usize,
+    /// Jobs seeded into the Modzy world.
+    #[arg(long, default_value_t = 1_000)]
+    modzy_jobs: usize,
+    /// API key accepted by the simulated Modzy account (`Authorization: ApiKey <key>`).
+    #[arg(long, default_value = "SIMKEYPREFIX.sim-api-key")]
+    modzy_api_key: String,
     /// Seed of the world generator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -67,6 +74,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
             &args.secret_key,
         )),
         pai_dlc: Some(PaiDlcSimConfig::new(&args.access_key, &args.secret_key)),
+        modzy: Some(ModzySimConfig::new(&args.modzy_api_key)),
         ..SimConfig::default()
     })
     .await?;
@@ -75,6 +83,7 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
     handle.algorithms().seed(args.algorithms, &mut rng);
     handle.swr().seed(args.swr_jobs, &mut rng);
     handle.pai_dlc().seed(args.pai_dlc_jobs, &mut rng);
+    handle.modzy().seed(args.modzy_jobs, &mut rng);
     // The first stdout line is for scripts: the endpoint to configure.
     println!("listening on {}", handle.base_url());
     if args.step_every == 0 {
@@ -87,7 +96,8 @@ pub async fn sim(args: SimArgs) -> anyhow::Result<()> {
                     let changes = handle.modelarts().step(&mut rng).len()
                         + handle.algorithms().step(&mut rng).len()
                         + handle.swr().step(&mut rng).len()
-                        + handle.pai_dlc().step(&mut rng).len();
+                        + handle.pai_dlc().step(&mut rng).len()
+                        + handle.modzy().step(&mut rng).len();
                     tracing::info!(changes, "world changed");
                 }
                 _ = cancel.cancelled() => break,

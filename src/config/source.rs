@@ -141,18 +141,7 @@ impl RawSource {
                 return None;
             }
             Some(k) => match k.parse::<Kind>() {
-                Ok(kind) if kind.is_supported() => kind,
-                Ok(kind) => {
-                    let supported: Vec<&str> = Kind::SUPPORTED.iter().map(|k| k.as_str()).collect();
-                    p.add(
-                        key("kind"),
-                        format!(
-                            "{kind} is not supported by this build yet; supported: {}",
-                            supported.join(", ")
-                        ),
-                    );
-                    return None;
-                }
+                Ok(kind) => kind,
                 Err(e) => {
                     p.add(key("kind"), e);
                     return None;
@@ -197,6 +186,9 @@ impl RawSource {
             }
         } else if self.project_id.is_some() {
             p.add(key("project_id"), format!("is not used by kind {kind}"));
+        }
+        if kind == Kind::ModzyJobs && self.workspace_id.is_some() {
+            p.add(key("workspace_id"), format!("is not used by kind {kind}"));
         }
 
         if kind == Kind::SwrInstanceJobs && self.workspace_id.is_some() {

@@ -34,14 +34,6 @@ impl Kind {
         Kind::SwrInstanceJobs,
     ];
 
-    /// The kinds this build can mirror.
-    pub const SUPPORTED: [Kind; 4] = [
-        Kind::ModelartsTrainingJobs,
-        Kind::PaiDlcJobs,
-        Kind::ModelartsAlgorithms,
-        Kind::SwrInstanceJobs,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ModelartsTrainingJobs => "modelarts-training-jobs",
@@ -87,10 +79,6 @@ impl Kind {
     /// Whether the kind's list needs a `project_id` in its path.
     pub fn needs_project_id(self) -> bool {
         self.auth_family() == AuthFamily::Huawei
-    }
-
-    pub fn is_supported(self) -> bool {
-        Self::SUPPORTED.contains(&self)
     }
 }
 

@@ -7,6 +7,7 @@ mod huawei_error;
 mod kind;
 pub mod modelarts_algorithms;
 pub mod modelarts_training_jobs;
+pub mod modzy_jobs;
 pub mod pai_dlc_jobs;
 pub mod swr_instance_jobs;
 
@@ -17,14 +18,14 @@ pub use kind::{AuthFamily, Kind};
 
 use crate::store::TableSpec;
 
-/// The native table description of a kind (None for kinds this build does not mirror).
-pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
+/// The native table description of a kind.
+pub fn table_spec(kind: Kind) -> &'static TableSpec {
     match kind {
-        Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
-        Kind::ModelartsAlgorithms => Some(&modelarts_algorithms::TABLE),
-        Kind::SwrInstanceJobs => Some(&swr_instance_jobs::TABLE),
-        Kind::PaiDlcJobs => Some(&pai_dlc_jobs::TABLE),
-        Kind::ModzyJobs => None,
+        Kind::ModelartsTrainingJobs => &modelarts_training_jobs::TABLE,
+        Kind::ModelartsAlgorithms => &modelarts_algorithms::TABLE,
+        Kind::SwrInstanceJobs => &swr_instance_jobs::TABLE,
+        Kind::PaiDlcJobs => &pai_dlc_jobs::TABLE,
+        Kind::ModzyJobs => &modzy_jobs::TABLE,
     }
 }
 
@@ -35,6 +36,6 @@ pub fn finished_statuses(kind: Kind) -> Vec<String> {
         Kind::ModelartsAlgorithms => modelarts_algorithms::final_statuses(),
         Kind::SwrInstanceJobs => swr_instance_jobs::terminal_statuses(),
         Kind::PaiDlcJobs => pai_dlc_jobs::terminal_statuses(),
-        Kind::ModzyJobs => Vec::new(),
+        Kind::ModzyJobs => modzy_jobs::terminal_statuses(),
     }
 }

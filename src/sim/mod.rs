@@ -22,6 +22,7 @@
 //! - [`modelarts_algorithms`]: Huawei ModelArts `GET /v2/{project_id}/algorithms` (+ detail).
 //! - [`swr`]: Huawei SWR `ListInstanceJobs` `GET /v2/{project_id}/jobs`.
 //! - [`pai_dlc`]: Alibaba PAI-DLC `ListJobs` `GET /api/v1/jobs`.
+//! - [`modzy`]: Modzy job history `GET /api/jobs/history` (+ job details, SDK probes).
 //!
 //! # Adding a kind
 //!
@@ -58,6 +59,7 @@ pub mod faults;
 pub mod huawei_gateway;
 pub mod modelarts_algorithms;
 pub mod modelarts_training;
+pub mod modzy;
 pub mod pai_dlc;
 pub mod server;
 pub mod stats;
@@ -70,6 +72,7 @@ pub use error::SimError;
 pub use faults::{Fault, FaultShapes, Faults, Shift, ShiftEvent};
 pub use modelarts_algorithms::{Algorithm, AlgorithmsSimConfig, AlgorithmsWorld};
 pub use modelarts_training::{ModelArtsSimConfig, ModelArtsWorld, TrainingJob};
+pub use modzy::{ModzyJob, ModzySimConfig, ModzyWorld};
 pub use pai_dlc::{PaiDlcSimConfig, PaiWorld};
 pub use server::{start, SimConfig, SimHandle};
 pub use stats::{RouteLabel, RouteOp, Stats};

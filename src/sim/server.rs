@@ -6,6 +6,7 @@ use super::faults::Faults;
 use super::huawei_gateway;
 use super::modelarts_algorithms::{self, AlgorithmsSimConfig, AlgorithmsWorld};
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
+use super::modzy::{self, ModzySimConfig, ModzyWorld};
 use super::pai_dlc::{self, PaiDlcSimConfig, PaiWorld};
 use super::stats::{self, Stats, StatsRecorder};
 use super::swr::{self, SwrSimConfig, SwrWorld};
@@ -40,6 +41,8 @@ pub struct SimConfig {
     pub swr: Option<SwrSimConfig>,
     /// Alibaba PAI-DLC jobs.
     pub pai_dlc: Option<PaiDlcSimConfig>,
+    /// Modzy job history.
+    pub modzy: Option<ModzySimConfig>,
 }
 
 impl Default for SimConfig {
@@ -51,6 +54,7 @@ impl Default for SimConfig {
             algorithms: None,
             swr: None,
             pai_dlc: None,
+            modzy: None,
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct SimShared {
     pub swr: Mutex<SwrWorld>,
     /// PAI-DLC jobs (empty when the kind is not configured).
     pub pai_dlc: Mutex<PaiWorld>,
+    /// Modzy jobs (empty when the kind is not configured).
+    pub modzy: Mutex<ModzyWorld>,
 }
 
 impl SimShared {
@@ -84,6 +90,7 @@ impl SimShared {
             algorithms: Mutex::new(AlgorithmsWorld::new(clock.clone())),
             swr: Mutex::new(SwrWorld::new(clock.clone())),
             pai_dlc: Mutex::new(PaiWorld::new(clock.clone())),
+            modzy: Mutex::new(ModzyWorld::new(clock.clone())),
             clock,
         }
     }
@@ -127,6 +134,11 @@ impl SimHandle {
     /// The PAI-DLC world (lock it briefly: requests wait for it).
     pub fn pai_dlc(&self) -> MutexGuard<'_, PaiWorld> {
         super::lock(&self.shared.pai_dlc)
+    }
+
+    /// The Modzy job world (lock it briefly: requests wait for it).
+    pub fn modzy(&self) -> MutexGuard<'_, ModzyWorld> {
+        super::lock(&self.shared.modzy)
     }
 
     /// The fault plan.
@@ -201,6 +213,9 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     }
     if let Some(c) = &cfg.pai_dlc {
         app = app.merge(pai_dlc::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.modzy {
+        app = app.merge(modzy::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)

@@ -4,7 +4,9 @@
 
 mod algorithms;
 mod harness;
+mod jobs_view;
 mod modelarts;
+mod modzy;
 mod pai_dlc;
 mod process;
 mod swr;
