@@ -2,8 +2,9 @@
 //! sync throughput and peak RSS of `jobmirror sync`, and the request cost and wall
 //! time of a no-change cycle, for several mirror sizes.
 //!
-//! `cargo bench --bench mirror -- [--jobs 10000,100000] [--page-size 1000] [--smoke]`
-//! prints a table and writes `target/bench-mirror.json`.
+//! `cargo bench --bench mirror -- [--kinds all|K1,K2] [--jobs 10000,100000]
+//! [--page-size N] [--smoke]` prints a table and writes `target/bench-mirror.json`.
+//! The page size defaults to each kind's maximum.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -14,14 +15,48 @@ const BIN: &str = env!("CARGO_BIN_EXE_jobmirror");
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 struct Args {
+    kinds: Vec<&'static str>,
     jobs: Vec<usize>,
-    page_size: u32,
+    page_size: Option<u32>,
+}
+
+const KINDS: [&str; 5] = [
+    "modelarts-training-jobs",
+    "pai-dlc-jobs",
+    "modzy-jobs",
+    "modelarts-algorithms",
+    "swr-instance-jobs",
+];
+
+/// The `jobmirror sim` flag that seeds a kind's world.
+fn seed_flag(kind: &str) -> &'static str {
+    match kind {
+        "modelarts-training-jobs" => "--modelarts-jobs",
+        "pai-dlc-jobs" => "--pai-dlc-jobs",
+        "modzy-jobs" => "--modzy-jobs",
+        "modelarts-algorithms" => "--algorithms",
+        _ => "--swr-jobs",
+    }
+}
+
+/// The source lines of a kind pointing at the simulator.
+fn source_lines(kind: &str, url: &str) -> String {
+    match kind {
+        "modzy-jobs" => format!("endpoint = \"{url}\"\napi_key = \"SIMKEYPREFIX.sim-api-key\"\n"),
+        "pai-dlc-jobs" => format!(
+            "endpoint = \"{url}\"\naccess_key = \"SIMACCESSKEY\"\nsecret_key = \"sim-secret-key\"\n"
+        ),
+        _ => format!(
+            "endpoint = \"{url}\"\nproject_id = \"{PROJECT}\"\naccess_key = \"SIMACCESSKEY\"\nsecret_key = \"sim-secret-key\"\n"
+        ),
+    }
 }
 
 fn parse_args() -> Args {
     let mut args = Args {
+        kinds: vec!["modelarts-training-jobs"],
         jobs: vec![10_000, 100_000],
-        page_size: 1000,
+        page_size: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -35,10 +70,29 @@ fn parse_args() -> Args {
                 i += 1;
             }
             "--page-size" => {
-                args.page_size = argv[i + 1].parse().expect("--page-size N");
+                args.page_size = Some(argv[i + 1].parse().expect("--page-size N"));
                 i += 1;
             }
-            "--smoke" => args.jobs = vec![2_000],
+            "--kinds" => {
+                args.kinds = if argv[i + 1] == "all" {
+                    KINDS.to_vec()
+                } else {
+                    argv[i + 1]
+                        .split(',')
+                        .map(|k| {
+                            *KINDS
+                                .iter()
+                                .find(|x| **x == k.trim())
+                                .unwrap_or_else(|| panic!("unknown kind {k}"))
+                        })
+                        .collect()
+                };
+                i += 1;
+            }
+            "--smoke" => {
+                args.kinds = KINDS.to_vec();
+                args.jobs = vec![500];
+            }
             _ => {} // cargo passes --bench
         }
         i += 1;
@@ -52,17 +106,14 @@ struct Sim {
 }
 
 impl Sim {
-    fn start(jobs: usize) -> Sim {
-        let mut child = Command::new(BIN)
-            .args([
-                "sim",
-                "--listen",
-                "127.0.0.1:0",
-                "--modelarts-jobs",
-                &jobs.to_string(),
-                "--project-id",
-                PROJECT,
-            ])
+    fn start(kind: &str, jobs: usize) -> Sim {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["sim", "--listen", "127.0.0.1:0", "--project-id", PROJECT]);
+        for k in KINDS {
+            let n = if k == kind { jobs } else { 0 };
+            cmd.args([seed_flag(k), &n.to_string()]);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -110,24 +161,17 @@ fn run_measured(cmd: &mut Command) -> (Duration, i64) {
     (start.elapsed(), usage.ru_maxrss)
 }
 
-fn write_config(dir: &Path, url: &str, page_size: u32) -> PathBuf {
+fn write_config(dir: &Path, kind: &str, url: &str, page_size: Option<u32>) -> PathBuf {
     let path = dir.join("config.toml");
+    let page = page_size
+        .map(|p| format!("page_size = {p}\n"))
+        .unwrap_or_default();
     std::fs::write(
         &path,
         format!(
-            r#"
-[database]
-url = "sqlite://{db}"
-
-[sources.ma]
-kind = "modelarts-training-jobs"
-endpoint = "{url}"
-project_id = "{PROJECT}"
-access_key = "SIMACCESSKEY"
-secret_key = "sim-secret-key"
-page_size = {page_size}
-"#,
-            db = dir.join("mirror.db").display()
+            "[database]\nurl = \"sqlite://{db}\"\n\n[sources.bench]\nkind = \"{kind}\"\n{lines}{page}",
+            db = dir.join("mirror.db").display(),
+            lines = source_lines(kind, url),
         ),
     )
     .expect("write config");
@@ -168,41 +212,51 @@ fn main() {
     let args = parse_args();
     let mut results = Vec::new();
     println!(
-        "{:>9} | {:>10} | {:>12} | {:>11} | {:>9} | {:>14} | {:>12}",
-        "jobs", "first sync", "jobs/s", "peak RSS", "requests", "no-change reqs", "no-change ms"
+        "{:<23} | {:>9} | {:>10} | {:>12} | {:>11} | {:>9} | {:>14} | {:>12}",
+        "kind",
+        "mirrored",
+        "first sync",
+        "jobs/s",
+        "peak RSS",
+        "requests",
+        "no-change reqs",
+        "no-change ms"
     );
-    for &jobs in &args.jobs {
-        let sim = Sim::start(jobs);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = write_config(dir.path(), &sim.url, args.page_size);
-        let db = dir.path().join("mirror.db");
-        let sync = || {
-            let mut c = Command::new(BIN);
-            c.args(["--config", config.to_str().expect("utf-8 path"), "sync"]);
-            c
-        };
-        let (first, rss_kib) = run_measured(&mut sync());
-        let (first_requests, rows) = last_run(&db);
-        let (again, _) = run_measured(&mut sync());
-        let (nochange_requests, _) = last_run(&db);
-        let rate = rows as f64 / first.as_secs_f64();
-        println!(
-            "{:>9} | {:>8.2} s | {:>12.0} | {:>7.1} MiB | {:>9} | {:>14} | {:>12}",
-            rows,
-            first.as_secs_f64(),
-            rate,
-            rss_kib as f64 / 1024.0,
-            first_requests,
-            nochange_requests,
-            again.as_millis()
-        );
-        results.push(format!(
-            r#"{{"jobs_seeded": {jobs}, "jobs_mirrored": {rows}, "page_size": {ps}, "first_sync_s": {fs:.3}, "first_sync_jobs_per_s": {rate:.0}, "first_sync_peak_rss_kib": {rss_kib}, "first_sync_requests": {first_requests}, "no_change_requests": {nochange_requests}, "no_change_process_ms": {nc}}}"#,
-            ps = args.page_size,
+    for kind in args.kinds.iter().copied() {
+        for &jobs in &args.jobs {
+            let sim = Sim::start(kind, jobs);
+            let dir = tempfile::tempdir().expect("tempdir");
+            let config = write_config(dir.path(), kind, &sim.url, args.page_size);
+            let db = dir.path().join("mirror.db");
+            let sync = || {
+                let mut c = Command::new(BIN);
+                c.args(["--config", config.to_str().expect("utf-8 path"), "sync"]);
+                c
+            };
+            let (first, rss_kib) = run_measured(&mut sync());
+            let (first_requests, rows) = last_run(&db);
+            let (again, _) = run_measured(&mut sync());
+            let (nochange_requests, _) = last_run(&db);
+            let rate = rows as f64 / first.as_secs_f64();
+            println!(
+                "{:<23} | {:>9} | {:>8.2} s | {:>12.0} | {:>7.1} MiB | {:>9} | {:>14} | {:>12}",
+                kind,
+                rows,
+                first.as_secs_f64(),
+                rate,
+                rss_kib as f64 / 1024.0,
+                first_requests,
+                nochange_requests,
+                again.as_millis()
+            );
+            results.push(format!(
+            r#"{{"kind": "{kind}", "jobs_seeded": {jobs}, "jobs_mirrored": {rows}, "page_size": {ps}, "first_sync_s": {fs:.3}, "first_sync_jobs_per_s": {rate:.0}, "first_sync_peak_rss_kib": {rss_kib}, "first_sync_requests": {first_requests}, "no_change_requests": {nochange_requests}, "no_change_process_ms": {nc}}}"#,
+            ps = args.page_size.map(|p| p.to_string()).unwrap_or_else(|| "\"max\"".into()),
             fs = first.as_secs_f64(),
             nc = again.as_millis()
         ));
-        drop(sim);
+            drop(sim);
+        }
     }
     let json = format!("[{}]\n", results.join(",\n"));
     let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-mirror.json");

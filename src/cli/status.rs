@@ -25,9 +25,7 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
     ]);
     let hook_counts = store.webhook_source_counts().await?;
     for s in config.sources.values() {
-        let Some(spec) = providers::table_spec(s.kind) else {
-            continue;
-        };
+        let spec = providers::table_spec(s.kind);
         let counts = store
             .source_counts(&s.name, spec, &providers::finished_statuses(s.kind))
             .await?;

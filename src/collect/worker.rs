@@ -59,12 +59,7 @@ pub struct SourceWorker {
 
 impl SourceWorker {
     pub fn new(source: SourceConfig, store: Store) -> Result<SourceWorker, CollectError> {
-        let spec = providers::table_spec(source.kind).ok_or_else(|| {
-            CollectError::Config(format!(
-                "sources.{}.kind: {} is not supported by this build",
-                source.name, source.kind
-            ))
-        })?;
+        let spec = providers::table_spec(source.kind);
         let client = ApiClient::new(&source)?;
         let backoff = Backoff {
             base: source.retry_base,
@@ -183,8 +178,9 @@ impl SourceWorker {
 async fn run_strategy(cycle: &mut Cycle<'_>) -> Result<(), CollectError> {
     match cycle.spec.kind {
         Kind::ModelartsTrainingJobs => providers::modelarts_training_jobs::run_cycle(cycle).await,
-        other => Err(CollectError::Config(format!(
-            "{other} is not supported by this build"
-        ))),
+        Kind::ModelartsAlgorithms => providers::modelarts_algorithms::run_cycle(cycle).await,
+        Kind::SwrInstanceJobs => providers::swr_instance_jobs::run_cycle(cycle).await,
+        Kind::PaiDlcJobs => providers::pai_dlc_jobs::run_cycle(cycle).await,
+        Kind::ModzyJobs => providers::modzy_jobs::run_cycle(cycle).await,
     }
 }

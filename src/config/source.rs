@@ -22,6 +22,7 @@ pub(super) struct RawSource {
     region: Option<String>,
     project_id: Option<String>,
     workspace_id: Option<String>,
+    history_start: Option<String>,
     access_key: Option<String>,
     secret_key: Option<String>,
     secret_key_file: Option<String>,
@@ -76,6 +77,10 @@ pub struct SourceConfig {
     pub project_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
+    /// pai-dlc-jobs: `StartTime` of full sweeps (`YYYY-MM-DDTHH:MM:SSZ`); jobs
+    /// created before it are not mirrored. `None`: 2015-01-01T00:00:00Z.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_start: Option<String>,
     pub auth: Auth,
     pub schedule: String,
     #[serde(serialize_with = "super::ser_duration")]
@@ -136,18 +141,7 @@ impl RawSource {
                 return None;
             }
             Some(k) => match k.parse::<Kind>() {
-                Ok(kind) if kind.is_supported() => kind,
-                Ok(kind) => {
-                    let supported: Vec<&str> = Kind::SUPPORTED.iter().map(|k| k.as_str()).collect();
-                    p.add(
-                        key("kind"),
-                        format!(
-                            "{kind} is not supported by this build yet; supported: {}",
-                            supported.join(", ")
-                        ),
-                    );
-                    return None;
-                }
+                Ok(kind) => kind,
                 Err(e) => {
                     p.add(key("kind"), e);
                     return None;
@@ -193,8 +187,39 @@ impl RawSource {
         } else if self.project_id.is_some() {
             p.add(key("project_id"), format!("is not used by kind {kind}"));
         }
+        if kind == Kind::ModzyJobs && self.workspace_id.is_some() {
+            p.add(key("workspace_id"), format!("is not used by kind {kind}"));
+        }
+
+        if kind == Kind::SwrInstanceJobs && self.workspace_id.is_some() {
+            p.add(key("workspace_id"), format!("is not used by kind {kind}"));
+        }
 
         let auth = self.validate_auth(kind, &key, p);
+
+        let history_start = match (&self.history_start, kind) {
+            (None, _) => None,
+            (Some(h), Kind::PaiDlcJobs) => match chrono::DateTime::parse_from_rfc3339(h.trim()) {
+                Ok(t) => Some(
+                    t.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string(),
+                ),
+                Err(e) => {
+                    p.add(
+                        key("history_start"),
+                        format!(
+                            "{h:?} is not an ISO-8601 time like \"2015-01-01T00:00:00Z\" ({e})"
+                        ),
+                    );
+                    None
+                }
+            },
+            (Some(_), _) => {
+                p.add(key("history_start"), format!("is not used by kind {kind}"));
+                None
+            }
+        };
 
         let schedule = self
             .schedule
@@ -268,6 +293,7 @@ impl RawSource {
             endpoint,
             project_id: self.project_id,
             workspace_id: self.workspace_id,
+            history_start,
             auth: auth?,
             schedule,
             full_every,

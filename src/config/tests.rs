@@ -176,3 +176,33 @@ fn missing_explicit_file_is_an_error() {
     let e = Config::load_with_env(Path::new("/nonexistent/jm.toml"), true, &[]).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/jm.toml"));
 }
+
+#[test]
+fn pai_history_start_is_validated_and_normalized() {
+    let pai = |extra: &str| {
+        format!(
+            "[sources.pai]\nkind = \"pai-dlc-jobs\"\nregion = \"cn-hangzhou\"\naccess_key = \"AK\"\nsecret_key = \"SK\"\nworkspace_id = \"268\"\n{extra}"
+        )
+    };
+    let c = Config::from_toml(&pai("")).unwrap();
+    let s = &c.sources["pai"];
+    assert_eq!(s.endpoint, "https://pai-dlc.cn-hangzhou.aliyuncs.com");
+    assert_eq!(s.page_size, 100);
+    assert_eq!(s.history_start, None);
+    let c = Config::from_toml(&pai("history_start = \"2020-06-01T08:00:00+08:00\"")).unwrap();
+    assert_eq!(
+        c.sources["pai"].history_start.as_deref(),
+        Some("2020-06-01T00:00:00Z")
+    );
+    let p = problems(&pai("history_start = \"last year\""));
+    assert!(p[0].starts_with("sources.pai.history_start: "), "{p:?}");
+    let p = problems(&GOOD.replace(
+        "page_size = 5000",
+        "history_start = \"2020-01-01T00:00:00Z\"",
+    ));
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("sources.ma.history_start: is not used")),
+        "{p:?}"
+    );
+}

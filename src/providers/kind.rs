@@ -34,9 +34,6 @@ impl Kind {
         Kind::SwrInstanceJobs,
     ];
 
-    /// The kinds this build can mirror.
-    pub const SUPPORTED: [Kind; 1] = [Kind::ModelartsTrainingJobs];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::ModelartsTrainingJobs => "modelarts-training-jobs",
@@ -82,10 +79,6 @@ impl Kind {
     /// Whether the kind's list needs a `project_id` in its path.
     pub fn needs_project_id(self) -> bool {
         self.auth_family() == AuthFamily::Huawei
-    }
-
-    pub fn is_supported(self) -> bool {
-        Self::SUPPORTED.contains(&self)
     }
 }
 

@@ -5,7 +5,11 @@
 mod api;
 mod huawei_error;
 mod kind;
+pub mod modelarts_algorithms;
 pub mod modelarts_training_jobs;
+pub mod modzy_jobs;
+pub mod pai_dlc_jobs;
+pub mod swr_instance_jobs;
 
 pub use api::{
     retry_after_header, ApiRequest, ListPage, ProviderError, RawResponse, ResponseError,
@@ -14,13 +18,14 @@ pub use kind::{AuthFamily, Kind};
 
 use crate::store::TableSpec;
 
-/// The native table description of a kind (None for kinds this build does not mirror).
-pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
+/// The native table description of a kind.
+pub fn table_spec(kind: Kind) -> &'static TableSpec {
     match kind {
-        Kind::ModelartsTrainingJobs => Some(&modelarts_training_jobs::TABLE),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            None
-        }
+        Kind::ModelartsTrainingJobs => &modelarts_training_jobs::TABLE,
+        Kind::ModelartsAlgorithms => &modelarts_algorithms::TABLE,
+        Kind::SwrInstanceJobs => &swr_instance_jobs::TABLE,
+        Kind::PaiDlcJobs => &pai_dlc_jobs::TABLE,
+        Kind::ModzyJobs => &modzy_jobs::TABLE,
     }
 }
 
@@ -28,8 +33,9 @@ pub fn table_spec(kind: Kind) -> Option<&'static TableSpec> {
 pub fn finished_statuses(kind: Kind) -> Vec<String> {
     match kind {
         Kind::ModelartsTrainingJobs => modelarts_training_jobs::terminal_codes(),
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            Vec::new()
-        }
+        Kind::ModelartsAlgorithms => modelarts_algorithms::final_statuses(),
+        Kind::SwrInstanceJobs => swr_instance_jobs::terminal_statuses(),
+        Kind::PaiDlcJobs => pai_dlc_jobs::terminal_statuses(),
+        Kind::ModzyJobs => modzy_jobs::terminal_statuses(),
     }
 }

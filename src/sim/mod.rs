@@ -12,12 +12,17 @@
 //! - [`stats`]: [`Stats`] snapshots (requests per route, per status).
 //! - [`auth`]: the generic per-request authentication hook ([`Authenticator`]).
 //! - [`clock`]: [`Clock`] (system or manual) used by the worlds.
+//! - [`util`]: helpers shared by the kinds (weighted picks, ASCII-folding substring).
 //! - [`error`]: [`SimError`], a provider error answer (status + JSON body).
 //! - [`huawei_gateway`]: Huawei API-gateway behaviour shared by the Huawei kinds
 //!   (`APIGW.*` error bodies, AK/SK signature or `X-Auth-Token` check).
 //!
 //! One module per simulated API kind:
 //! - [`modelarts_training`]: Huawei ModelArts v1 `GET /v1/{project_id}/training-jobs`.
+//! - [`modelarts_algorithms`]: Huawei ModelArts `GET /v2/{project_id}/algorithms` (+ detail).
+//! - [`swr`]: Huawei SWR `ListInstanceJobs` `GET /v2/{project_id}/jobs`.
+//! - [`pai_dlc`]: Alibaba PAI-DLC `ListJobs` `GET /api/v1/jobs`.
+//! - [`modzy`]: Modzy job history `GET /api/jobs/history` (+ job details, SDK probes).
 //!
 //! # Adding a kind
 //!
@@ -52,17 +57,26 @@ pub mod clock;
 pub mod error;
 pub mod faults;
 pub mod huawei_gateway;
+pub mod modelarts_algorithms;
 pub mod modelarts_training;
+pub mod modzy;
+pub mod pai_dlc;
 pub mod server;
 pub mod stats;
+pub mod swr;
+pub mod util;
 
 pub use auth::Authenticator;
 pub use clock::{Clock, ManualClock};
 pub use error::SimError;
 pub use faults::{Fault, FaultShapes, Faults, Shift, ShiftEvent};
+pub use modelarts_algorithms::{Algorithm, AlgorithmsSimConfig, AlgorithmsWorld};
 pub use modelarts_training::{ModelArtsSimConfig, ModelArtsWorld, TrainingJob};
+pub use modzy::{ModzyJob, ModzySimConfig, ModzyWorld};
+pub use pai_dlc::{PaiDlcSimConfig, PaiWorld};
 pub use server::{start, SimConfig, SimHandle};
 pub use stats::{RouteLabel, RouteOp, Stats};
+pub use swr::{SwrJob, SwrSimConfig, SwrWorld};
 
 use std::sync::{Mutex, MutexGuard};
 

@@ -4,8 +4,12 @@
 use super::clock::Clock;
 use super::faults::Faults;
 use super::huawei_gateway;
+use super::modelarts_algorithms::{self, AlgorithmsSimConfig, AlgorithmsWorld};
 use super::modelarts_training::{self, ModelArtsSimConfig, ModelArtsWorld};
+use super::modzy::{self, ModzySimConfig, ModzyWorld};
+use super::pai_dlc::{self, PaiDlcSimConfig, PaiWorld};
 use super::stats::{self, Stats, StatsRecorder};
+use super::swr::{self, SwrSimConfig, SwrWorld};
 use axum::http::HeaderValue;
 use axum::middleware;
 use axum::response::Response;
@@ -31,6 +35,14 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Huawei ModelArts v1 training jobs.
     pub modelarts: Option<ModelArtsSimConfig>,
+    /// Huawei ModelArts algorithms.
+    pub algorithms: Option<AlgorithmsSimConfig>,
+    /// Huawei SWR Enterprise Edition instance jobs.
+    pub swr: Option<SwrSimConfig>,
+    /// Alibaba PAI-DLC jobs.
+    pub pai_dlc: Option<PaiDlcSimConfig>,
+    /// Modzy job history.
+    pub modzy: Option<ModzySimConfig>,
 }
 
 impl Default for SimConfig {
@@ -39,6 +51,10 @@ impl Default for SimConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             clock: Clock::System,
             modelarts: None,
+            algorithms: None,
+            swr: None,
+            pai_dlc: None,
+            modzy: None,
         }
     }
 }
@@ -55,6 +71,14 @@ pub struct SimShared {
     pub clock: Clock,
     /// ModelArts v1 training jobs (empty when the kind is not configured).
     pub modelarts: Mutex<ModelArtsWorld>,
+    /// ModelArts algorithms (empty when the kind is not configured).
+    pub algorithms: Mutex<AlgorithmsWorld>,
+    /// SWR instance jobs (empty when the kind is not configured).
+    pub swr: Mutex<SwrWorld>,
+    /// PAI-DLC jobs (empty when the kind is not configured).
+    pub pai_dlc: Mutex<PaiWorld>,
+    /// Modzy jobs (empty when the kind is not configured).
+    pub modzy: Mutex<ModzyWorld>,
 }
 
 impl SimShared {
@@ -63,6 +87,10 @@ impl SimShared {
             faults: Mutex::new(Faults::default()),
             stats: StatsRecorder::default(),
             modelarts: Mutex::new(ModelArtsWorld::new(clock.clone())),
+            algorithms: Mutex::new(AlgorithmsWorld::new(clock.clone())),
+            swr: Mutex::new(SwrWorld::new(clock.clone())),
+            pai_dlc: Mutex::new(PaiWorld::new(clock.clone())),
+            modzy: Mutex::new(ModzyWorld::new(clock.clone())),
             clock,
         }
     }
@@ -91,6 +119,26 @@ impl SimHandle {
     /// The ModelArts training-job world (lock it briefly: requests wait for it).
     pub fn modelarts(&self) -> MutexGuard<'_, ModelArtsWorld> {
         super::lock(&self.shared.modelarts)
+    }
+
+    /// The ModelArts algorithm world (lock it briefly: requests wait for it).
+    pub fn algorithms(&self) -> MutexGuard<'_, AlgorithmsWorld> {
+        super::lock(&self.shared.algorithms)
+    }
+
+    /// The SWR instance-job world (lock it briefly: requests wait for it).
+    pub fn swr(&self) -> MutexGuard<'_, SwrWorld> {
+        super::lock(&self.shared.swr)
+    }
+
+    /// The PAI-DLC world (lock it briefly: requests wait for it).
+    pub fn pai_dlc(&self) -> MutexGuard<'_, PaiWorld> {
+        super::lock(&self.shared.pai_dlc)
+    }
+
+    /// The Modzy job world (lock it briefly: requests wait for it).
+    pub fn modzy(&self) -> MutexGuard<'_, ModzyWorld> {
+        super::lock(&self.shared.modzy)
     }
 
     /// The fault plan.
@@ -156,6 +204,18 @@ fn app(shared: &Arc<SimShared>, cfg: &SimConfig) -> Router {
     let mut app = Router::new();
     if let Some(c) = &cfg.modelarts {
         app = app.merge(modelarts_training::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.algorithms {
+        app = app.merge(modelarts_algorithms::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.swr {
+        app = app.merge(swr::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.pai_dlc {
+        app = app.merge(pai_dlc::router(shared.clone(), c.clone()));
+    }
+    if let Some(c) = &cfg.modzy {
+        app = app.merge(modzy::router(shared.clone(), c.clone()));
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(not_found)

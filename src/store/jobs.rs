@@ -10,6 +10,18 @@ use super::{Store, StoreError};
 use crate::clock;
 use crate::config::EventType;
 
+/// id, status, state, raw and name of a row about to be marked deleted.
+type VanishedRow = (String, Option<String>, String, String, Option<String>);
+
+/// Which present rows a deletion marks.
+#[derive(Clone, Copy)]
+enum Vanished<'a> {
+    /// Not seen by any cycle since this `sync_runs` id.
+    UnseenSince(i64),
+    /// These native ids.
+    Ids(&'a [String]),
+}
+
 /// An unfinished job as the mirror knows it.
 #[derive(Debug, Clone)]
 pub struct ActiveRow {
@@ -86,6 +98,25 @@ impl Store {
             .await?)
     }
 
+    /// The largest value of a text column among the source's rows (deleted
+    /// included). For fixed-width ISO-8601 UTC times, text order is time order.
+    pub async fn max_text(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        column: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = format!(
+            "SELECT MAX({c}) FROM {t} WHERE source = ?",
+            c = checked(spec, column),
+            t = spec.table
+        );
+        Ok(sqlx::query_scalar(&sql)
+            .bind(source)
+            .fetch_one(self.writer())
+            .await?)
+    }
+
     /// Rows (present) whose integer column is at least `from`.
     pub async fn count_int_at_least(
         &self,
@@ -137,64 +168,93 @@ impl Store {
             .await?)
     }
 
-    /// Marks present rows not seen since `since_run` as deleted, in one transaction
-    /// that also queues their `job.deleted` events; returns how many were marked.
+    /// Marks present rows not seen by any cycle since `since_run` as deleted, with
+    /// their `job.deleted` events, in one transaction; returns how many were marked.
     pub async fn mark_unseen_deleted(
         &self,
         source: &str,
         spec: &TableSpec,
         since_run: i64,
     ) -> Result<u64, StoreError> {
+        self.mark_deleted(source, spec, Vanished::UnseenSince(since_run))
+            .await
+    }
+
+    /// Marks the present rows with these native ids deleted (each confirmed gone),
+    /// with their `job.deleted` events, in one transaction; returns how many.
+    pub async fn mark_ids_deleted(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        ids: &[String],
+    ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.mark_deleted(source, spec, Vanished::Ids(ids)).await
+    }
+
+    async fn mark_deleted(
+        &self,
+        source: &str,
+        spec: &TableSpec,
+        which: Vanished<'_>,
+    ) -> Result<u64, StoreError> {
         let now = clock::now_text();
         let hooks = self.webhooks();
         let announce = hooks.iter().any(|h| h.events.contains(&EventType::Deleted));
         let mut tx = self.writer().begin().await?;
-        let vanished: Vec<(String, Option<String>, String, String)> = if announce {
-            let sql = format!(
-                "SELECT CAST({id} AS TEXT), CAST({st} AS TEXT), state, raw FROM {t} \
-                 WHERE source = ? AND deleted_at IS NULL AND last_seen_run < ? ORDER BY {id}",
-                id = spec.id_column,
-                st = spec.status_column,
-                t = spec.table
-            );
-            sqlx::query_as(&sql)
-                .bind(source)
-                .bind(since_run)
-                .fetch_all(&mut *tx)
-                .await?
-        } else {
-            Vec::new()
-        };
-        let sql = format!(
-            "UPDATE {t} SET deleted_at = ?, changed_at = ? \
-             WHERE source = ? AND deleted_at IS NULL AND last_seen_run < ?",
-            t = spec.table
-        );
-        let done = sqlx::query(&sql)
-            .bind(&now)
-            .bind(&now)
-            .bind(source)
-            .bind(since_run)
-            .execute(&mut *tx)
-            .await?;
+        let mut marked = 0;
         let mut queued = 0;
-        if !vanished.is_empty() {
-            // The display name comes from the `jobs` view (kinds outside it have none).
-            let mut names = Vec::with_capacity(vanished.len());
-            for (id, ..) in &vanished {
-                let name: Option<Option<String>> =
-                    sqlx::query_scalar("SELECT name FROM jobs WHERE source = ? AND job_id = ?")
-                        .bind(source)
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .unwrap_or(None);
-                names.push(name.flatten());
-            }
+        let chunks: Vec<Option<&[String]>> = match which {
+            Vanished::UnseenSince(_) => vec![None],
+            Vanished::Ids(ids) => ids.chunks(500).map(Some).collect(),
+        };
+        for chunk in chunks {
+            let filter = |q: &mut QueryBuilder<'_, Sqlite>| {
+                q.push(" WHERE source = ");
+                q.push_bind(source.to_string());
+                q.push(" AND deleted_at IS NULL");
+                match (which, chunk) {
+                    (Vanished::UnseenSince(run), _) => {
+                        q.push(" AND last_seen_run < ");
+                        q.push_bind(run);
+                    }
+                    (Vanished::Ids(_), Some(ids)) => {
+                        q.push(format!(" AND CAST({} AS TEXT) IN (", spec.id_column));
+                        let mut sep = q.separated(", ");
+                        for id in ids {
+                            sep.push_bind(id.clone());
+                        }
+                        q.push(")");
+                    }
+                    (Vanished::Ids(_), None) => {}
+                }
+            };
+            let vanished: Vec<VanishedRow> = if announce {
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                    "SELECT CAST({id} AS TEXT), CAST({st} AS TEXT), state, raw, {name} FROM {t}",
+                    id = spec.id_column,
+                    st = spec.status_column,
+                    name = spec.name_column.unwrap_or("NULL"),
+                    t = spec.table
+                ));
+                filter(&mut q);
+                q.push(format!(" ORDER BY {}", spec.id_column));
+                q.build_query_as().fetch_all(&mut *tx).await?
+            } else {
+                Vec::new()
+            };
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("UPDATE {} SET deleted_at = ", spec.table));
+            q.push_bind(now.clone());
+            q.push(", changed_at = ");
+            q.push_bind(now.clone());
+            filter(&mut q);
+            marked += q.build().execute(&mut *tx).await?.rows_affected();
             let events: Vec<JobEvent<'_>> = vanished
                 .iter()
-                .zip(&names)
-                .map(|((id, status, state, raw), name)| JobEvent {
+                .map(|(id, status, state, raw, name)| JobEvent {
                     ty: EventType::Deleted,
                     source,
                     kind: spec.kind.as_str(),
@@ -207,13 +267,15 @@ impl Store {
                     raw,
                 })
                 .collect();
-            queued = insert_events(&mut tx, &hooks, &events, &now).await?;
+            if !events.is_empty() {
+                queued += insert_events(&mut tx, &hooks, &events, &now).await?;
+            }
         }
         tx.commit().await?;
         if queued > 0 {
             self.notify_outbox();
         }
-        Ok(done.rows_affected())
+        Ok(marked)
     }
 }
 

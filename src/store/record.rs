@@ -42,6 +42,9 @@ pub struct TableSpec {
     pub id_column: &'static str,
     /// Native status column.
     pub status_column: &'static str,
+    /// Column (or SQL expression over columns) holding the object's display name,
+    /// if it has one (for events).
+    pub name_column: Option<&'static str>,
     /// Every native column, id and status included, in table order.
     pub columns: &'static [Column],
 }

@@ -16,6 +16,7 @@ pub static TABLE: TableSpec = TableSpec {
     table: "modelarts_training_jobs",
     id_column: "job_id",
     status_column: "status",
+    name_column: Some("job_name"),
     columns: &[
         Column::new("job_id", &["job_id"], ColType::Integer),
         Column::new("job_name", &["job_name"], ColType::Text),

@@ -24,6 +24,7 @@ use super::status;
 use super::world::{ModelArtsWorld, TrainingJob};
 use crate::sim::error::SimError;
 use crate::sim::faults::Shift;
+use crate::sim::util::contains_ignore_ascii_case;
 use crate::sim::ShiftEvent;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -292,12 +293,6 @@ impl ListQuery {
         *cache = Some((key, order.clone()));
         order
     }
-}
-
-/// Whether `needle` occurs in `haystack`, folding ASCII letters only.
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// `GET /v1/{project_id}/training-jobs` on `world` with decoded query `params`: the

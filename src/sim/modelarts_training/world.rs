@@ -4,6 +4,7 @@
 use super::list::ListQuery;
 use super::status::{self, implies_ran, is_terminal};
 use crate::sim::clock::Clock;
+use crate::sim::util::pick_weighted;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
@@ -468,18 +469,6 @@ const ACTIVE_MIX: &[i32] = &[
 ];
 /// Version counts of seeded jobs, with weights.
 const VERSION_MIX: &[(i64, u32)] = &[(1, 80), (2, 12), (3, 5), (4, 2), (6, 1)];
-
-fn pick_weighted<T: Copy>(rng: &mut impl Rng, items: &[(T, u32)]) -> T {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
-    let mut x = rng.gen_range(0..total.max(1));
-    for (item, w) in items {
-        if x < *w {
-            return *item;
-        }
-        x -= w;
-    }
-    items[0].0
-}
 
 /// The next status of an active job in the demo's lifecycle.
 fn next_status(from: i32, rng: &mut impl Rng) -> i32 {
