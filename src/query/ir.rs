@@ -24,6 +24,9 @@ pub const DELETED_AT: Col = Col("deleted_at");
 pub struct Table {
     pub name: &'static str,
     pub columns: &'static [&'static str],
+    /// Named SQL expressions over the columns (e.g. a JSON field), usable like
+    /// columns in filters and sort keys: `(name, static SQL expression)`.
+    pub computed: &'static [(&'static str, &'static str)],
     /// Whether the table has SQLite's `rowid` (views have none).
     pub has_rowid: bool,
     /// A trigger-maintained count table, when the table has one.
@@ -50,17 +53,18 @@ impl PartialEq for Table {
 
 impl Table {
     pub fn has_column(&self, name: &str) -> bool {
-        self.columns.contains(&name)
+        self.columns.contains(&name) || self.computed.iter().any(|(n, _)| *n == name)
     }
 }
 
 /// `<table>_counts (source, <by>, deleted, n)`: rows per source, value of `by`
-/// (NULL counted under `null_key`) and deleted flag, kept exact by triggers.
+/// (NULL counted under the SQL literal `null_key`) and deleted flag, kept
+/// exact by triggers. Equalities on `by` with a NULL value are never served by it.
 #[derive(Debug, Clone, Copy)]
 pub struct CountsTable {
     pub table: &'static str,
     pub by: &'static str,
-    pub null_key: i64,
+    pub null_key: &'static str,
 }
 
 /// A contentless FTS5 `trigram case_sensitive 1` table holding `lower(column)`
@@ -108,6 +112,15 @@ pub enum Filter {
     /// The column contains the text, folding ASCII letters only, with no
     /// wildcards (`%`, `_` are plain characters). Empty text: every row.
     ContainsCi(Col, String),
+    /// The column equals the text, folding ASCII letters only.
+    EqCi(Col, String),
+    /// A static SQL predicate of the dialect, its `?` bound to `values` in
+    /// order (for what the other filters cannot say, e.g. membership in a JSON
+    /// array). The text never comes from input.
+    Sql {
+        sql: &'static str,
+        values: Vec<SqlValue>,
+    },
     /// The column lies between the bounds (either may be open).
     Range {
         col: Col,

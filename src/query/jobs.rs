@@ -26,6 +26,7 @@ use crate::store::{SqlValue, Store};
 pub static JOBS: Table = Table {
     name: "jobs",
     columns: COLUMNS,
+    computed: &[],
     has_rowid: false,
     counts: None,
     trigram: None,

@@ -54,8 +54,9 @@ pub fn dialect(kind: Kind) -> Option<&'static dyn Dialect> {
         Kind::ModelartsTrainingJobs => {
             Some(&dialects::modelarts_training_jobs::ModelartsTrainingJobs)
         }
-        Kind::PaiDlcJobs | Kind::ModzyJobs | Kind::ModelartsAlgorithms | Kind::SwrInstanceJobs => {
-            None
-        }
+        Kind::ModelartsAlgorithms => Some(&dialects::modelarts_algorithms::ModelartsAlgorithms),
+        Kind::SwrInstanceJobs => Some(&dialects::swr_instance_jobs::SwrInstanceJobs),
+        Kind::ModzyJobs => Some(&dialects::modzy_jobs::ModzyJobs),
+        Kind::PaiDlcJobs => None,
     }
 }

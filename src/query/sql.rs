@@ -232,7 +232,9 @@ fn clamp_i64(v: u64) -> i64 {
 }
 
 fn column(table: &Table, c: Col) -> Result<&'static str, IrError> {
-    if table.has_column(c.0) {
+    if let Some((_, expr)) = table.computed.iter().find(|(n, _)| *n == c.0) {
+        Ok(expr)
+    } else if table.columns.contains(&c.0) {
         Ok(c.0)
     } else {
         Err(IrError::UnknownColumn {
@@ -365,6 +367,26 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
                 qb.push(" LIKE ");
                 qb.push_bind(like_pattern(needle));
                 qb.push(" ESCAPE '\\'");
+            }
+        }
+        Filter::EqCi(c, text) => {
+            qb.push("lower(");
+            qb.push(column(table, *c)?);
+            qb.push(") = ");
+            qb.push_bind(text.to_ascii_lowercase());
+        }
+        Filter::Sql { sql, values } => {
+            let mut parts = sql.split('?');
+            qb.push(parts.next().unwrap_or_default());
+            let mut values = values.iter();
+            for part in parts {
+                match values.next() {
+                    Some(v) => bind(qb, v),
+                    None => {
+                        qb.push("NULL");
+                    }
+                }
+                qb.push(part);
             }
         }
         Filter::Range { col, lower, upper } => {

@@ -11,6 +11,7 @@ mod modzy;
 mod pai_dlc;
 mod process;
 mod query_agreement;
+mod query_agreement_kinds;
 mod query_cli;
 mod swr;
 mod webhooks;

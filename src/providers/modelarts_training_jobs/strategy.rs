@@ -63,11 +63,7 @@ fn parse(r: &crate::providers::RawResponse) -> Result<ListPage, ResponseError> {
 /// list-level fields (`quotas`, `job_count_limit`) for the query module.
 async fn fetch_first(c: &mut Cycle<'_>, req: &ApiRequest) -> Result<ListPage, CollectError> {
     let (page, meta) = c.fetch(req, wire::parse_list_with_meta).await?;
-    if meta.as_object().is_some_and(|m| !m.is_empty()) {
-        c.store
-            .set_list_meta(&c.source.name, c.spec.kind, &meta)
-            .await?;
-    }
+    c.record_list_meta(&meta).await?;
     Ok(page)
 }
 

@@ -62,11 +62,12 @@ pub static TABLE: Table = Table {
         "changed_at",
         "deleted_at",
     ],
+    computed: &[],
     has_rowid: true,
     counts: Some(CountsTable {
         table: "modelarts_training_jobs_counts",
         by: "status",
-        null_key: -1,
+        null_key: "-1",
     }),
     trigram: Some(TrigramIndex {
         table: "modelarts_training_jobs_names",
