@@ -50,13 +50,11 @@ pub enum QueryError {
 
 /// The dialect of a kind (None for kinds without one yet).
 pub fn dialect(kind: Kind) -> Option<&'static dyn Dialect> {
-    match kind {
-        Kind::ModelartsTrainingJobs => {
-            Some(&dialects::modelarts_training_jobs::ModelartsTrainingJobs)
-        }
-        Kind::ModelartsAlgorithms => Some(&dialects::modelarts_algorithms::ModelartsAlgorithms),
-        Kind::SwrInstanceJobs => Some(&dialects::swr_instance_jobs::SwrInstanceJobs),
-        Kind::ModzyJobs => Some(&dialects::modzy_jobs::ModzyJobs),
-        Kind::PaiDlcJobs => None,
-    }
+    Some(match kind {
+        Kind::ModelartsTrainingJobs => &dialects::modelarts_training_jobs::ModelartsTrainingJobs,
+        Kind::ModelartsAlgorithms => &dialects::modelarts_algorithms::ModelartsAlgorithms,
+        Kind::SwrInstanceJobs => &dialects::swr_instance_jobs::SwrInstanceJobs,
+        Kind::ModzyJobs => &dialects::modzy_jobs::ModzyJobs,
+        Kind::PaiDlcJobs => &dialects::pai_dlc_jobs::PaiDlcJobs,
+    })
 }

@@ -5,4 +5,5 @@
 pub mod modelarts_algorithms;
 pub mod modelarts_training_jobs;
 pub mod modzy_jobs;
+pub mod pai_dlc_jobs;
 pub mod swr_instance_jobs;
