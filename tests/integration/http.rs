@@ -644,3 +644,145 @@ async fn run_serves_http_after_ready_and_stops_on_sigterm() {
     drop(keep);
     sim.stop().await;
 }
+
+/// The other families' drop-in paths with their own authentication (Alibaba
+/// ACS3 as the collector signs, Modzy ApiKey) and a bearer token configured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pai_and_modzy_drop_ins_take_their_providers_authentication() {
+    use jobmirror::sim::{self, PaiDlcSimConfig, SimConfig};
+    const PAI_AK: &str = "LTAI5tPaiExampleKey00001";
+    const PAI_SK: &str = "PaiExampleSecret0000000000000001";
+    const MODZY_KEY: &str = "SIMKEYPREFIX.http-test-key";
+    let sim = sim::start(SimConfig {
+        pai_dlc: Some(PaiDlcSimConfig::new(PAI_AK, PAI_SK)),
+        modzy: Some(jobmirror::sim::ModzySimConfig::new(MODZY_KEY)),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        sim.pai_dlc().seed(120, &mut rng);
+        sim.modzy().seed(80, &mut rng);
+    }
+    let s = Scratch::new();
+    let text = format!(
+        r#"
+[database]
+url = "{db}"
+
+[http]
+token = "{BEARER}"
+
+[sources.pai]
+kind = "pai-dlc-jobs"
+endpoint = "{url}"
+access_key = "{PAI_AK}"
+secret_key = "{PAI_SK}"
+
+[sources.mz]
+kind = "modzy-jobs"
+endpoint = "{url}"
+api_key = "{MODZY_KEY}"
+"#,
+        db = s.db_url(),
+        url = sim.base_url()
+    );
+    let config = Config::from_toml(&text).unwrap();
+    let store = s.store().await;
+    for name in ["pai", "mz"] {
+        let w = jobmirror::collect::SourceWorker::new(config.sources[name].clone(), store.clone())
+            .unwrap();
+        step_ok(&w, ModeRequest::Full).await;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(http::serve(
+        listener,
+        HttpState::new(store.clone(), &config),
+        cancel.clone(),
+    ));
+    let client_of = |name: &str| {
+        let mut source = config.sources[name].clone();
+        source.endpoint = base.clone();
+        ApiClient::new(&source).unwrap()
+    };
+    let strip = |mut v: Value| {
+        v.as_object_mut().map(|o| o.shift_remove("RequestId"));
+        v
+    };
+
+    // PAI-DLC, signed with ACS3 by the source's AccessKey.
+    let params = [
+        ("StartTime", "2000-01-01T00:00:00Z"),
+        ("PageSize", "30"),
+        ("SortBy", "DisplayName"),
+        ("Order", "asc"),
+    ];
+    let mut req = ApiRequest::get("/api/v1/jobs");
+    for (k, v) in params {
+        req = req.param(k, v);
+    }
+    req.headers = vec![
+        ("x-acs-action".into(), "ListJobs".into()),
+        ("x-acs-version".into(), "2020-12-03".into()),
+    ];
+    let resp = client_of("pai").send(&req).await.unwrap();
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let want = jobmirror::sim::pai_dlc::list(
+        &sim.pai_dlc(),
+        &params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(want["TotalCount"].as_u64().unwrap() > 30);
+    assert_eq!(strip(json_of(&resp)), strip(want));
+
+    // Modzy, with `Authorization: ApiKey <key>`.
+    let resp = client_of("mz")
+        .send(&ApiRequest::get("/api/jobs/history").param("per-page", "15"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    let want =
+        jobmirror::sim::modzy::list(&sim.modzy(), &[("per-page".to_string(), "15".to_string())])
+            .unwrap();
+    assert_eq!(json_of(&resp), want);
+
+    // Without credentials, or with the other kind's: 401 in each provider's shape.
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{base}/api/v1/jobs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["Code"],
+        "InvalidAuthorization"
+    );
+    let r = http
+        .get(format!("{base}/api/jobs/history"))
+        .header("Authorization", "ApiKey wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["statusCode"], 401);
+    // jobmirror's bearer token opens both.
+    let r = http
+        .get(format!("{base}/api/jobs/history?per-page=1"))
+        .header("Authorization", format!("Bearer {BEARER}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+    store.close().await;
+    sim.stop().await;
+}

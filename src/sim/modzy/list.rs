@@ -437,11 +437,12 @@ pub fn models(world: &ModzyWorld) -> Value {
     )
 }
 
-/// `GET /api/models/requirements/account`: the account's hardware requirements.
+/// `GET /api/models/requirements/account`: the account's hardware requirements
+/// (modzy-sdk 0.11.6 reads `status` of each when a client is built).
 pub fn requirements() -> Value {
     json!([
-        {"requirementId": 1, "gpuUnits": 0, "cpuAmount": "1000m", "memoryAmount": "2Gi"},
-        {"requirementId": 2, "gpuUnits": 1, "cpuAmount": "4000m", "memoryAmount": "16Gi"},
+        {"requirementId": 1, "gpuUnits": 0, "cpuAmount": "1000m", "memoryAmount": "2Gi", "status": "ACTIVE"},
+        {"requirementId": 2, "gpuUnits": 1, "cpuAmount": "4000m", "memoryAmount": "16Gi", "status": "ACTIVE"},
     ])
 }
 
