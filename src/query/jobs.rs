@@ -22,16 +22,33 @@ use crate::providers::Kind;
 use crate::state::State;
 use crate::store::{SqlValue, Store};
 
-/// The `jobs` view (migrations redefine it as kinds are added).
-pub static JOBS: Table = Table {
-    name: "jobs",
-    columns: COLUMNS,
-    computed: &[],
-    has_rowid: false,
-    counts: None,
-    trigram: None,
-    indexes: &[],
-};
+/// The `jobs` view: the UNION ALL of one simple view per job kind.
+pub static JOBS: Table = arm("jobs");
+
+const fn arm(name: &'static str) -> Table {
+    Table {
+        name,
+        columns: COLUMNS,
+        computed: &[],
+        has_rowid: false,
+        counts: None,
+        trigram: None,
+        indexes: &[],
+    }
+}
+
+/// The per-kind views the `jobs` view is made of (migration 0011). SQLite
+/// reads a compound view only by materializing and sorting it, but each simple
+/// view in its index order; so a page is read from each and the pages merged.
+pub static ARMS: &[(Kind, Table)] = &[
+    (
+        Kind::ModelartsTrainingJobs,
+        arm("jobs_modelarts_training_jobs"),
+    ),
+    (Kind::PaiDlcJobs, arm("jobs_pai_dlc_jobs")),
+    (Kind::ModzyJobs, arm("jobs_modzy_jobs")),
+    (Kind::SwrInstanceJobs, arm("jobs_swr_instance_jobs")),
+];
 
 /// The view's columns, in the order of an item.
 pub const COLUMNS: &[&str] = &[
@@ -280,12 +297,42 @@ fn sql_to_json(v: &SqlValue) -> Value {
     }
 }
 
-/// One page of `/api/jobs`.
+/// The order of the list (as SQL orders it): `created_at` descending with
+/// NULL last, then `source`, then `job_id`, text byte-wise.
+fn list_order(a: &[SqlValue], b: &[SqlValue]) -> std::cmp::Ordering {
+    let at = |r: &[SqlValue], c: &str| -> Option<String> {
+        match COLUMNS.iter().position(|x| *x == c).and_then(|i| r.get(i)) {
+            Some(SqlValue::Text(t)) => Some(t.clone()),
+            Some(SqlValue::Int(i)) => Some(i.to_string()),
+            Some(SqlValue::Real(f)) => Some(f.to_string()),
+            _ => None,
+        }
+    };
+    let created = match (at(a, "created_at"), at(b, "created_at")) {
+        (Some(x), Some(y)) => y.cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    };
+    created
+        .then_with(|| at(a, "source").cmp(&at(b, "source")))
+        .then_with(|| at(a, "job_id").cmp(&at(b, "job_id")))
+}
+
+/// One page of `/api/jobs`: the page of each kind's view (in one snapshot),
+/// merged.
 pub async fn list(store: &Store, params: &[(String, String)]) -> Result<JobsPage, JobsError> {
     let (q, limit) = parse(params)?;
-    let mut conn = store.reader().acquire().await.map_err(QueryError::from)?;
-    let plan = exec::plan(&mut conn, &q, false).await?;
-    let mut rows = exec::rows(&mut conn, &q, &plan).await?;
+    let mut tx = store.reader().begin().await.map_err(QueryError::from)?;
+    let mut rows = Vec::new();
+    for (_, table) in ARMS {
+        let arm = Query { table, ..q.clone() };
+        let plan = exec::plan(&mut tx, &arm, false).await?;
+        rows.extend(exec::rows(&mut tx, &arm, &plan).await?);
+    }
+    tx.rollback().await.map_err(QueryError::from)?;
+    rows.sort_by(|a, b| list_order(a, b));
+    rows.truncate(limit as usize + 1);
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more {

@@ -781,6 +781,56 @@ api_key = "{MODZY_KEY}"
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+
+    // /api/jobs merges the kinds' views into one order, page after page.
+    let mut all: Vec<Value> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r: Value = http
+            .get(format!("{base}/api/jobs?limit=17{cursor}"))
+            .header("Authorization", format!("Bearer {BEARER}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.extend(r["items"].as_array().unwrap().iter().cloned());
+        match r["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let want: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, job_id FROM jobs WHERE deleted_at IS NULL \
+         ORDER BY created_at DESC NULLS LAST, source, job_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let got: Vec<(String, String)> = all
+        .iter()
+        .map(|j| {
+            (
+                j["kind"].as_str().unwrap().into(),
+                j["job_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(got.len() > 150, "{}", got.len());
+    assert_eq!(got, want);
+    let only: Value = http
+        .get(format!("{base}/api/jobs?limit=1000&kind=modzy-jobs"))
+        .header("Authorization", format!("Bearer {BEARER}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(only["items"].as_array().unwrap().len(), 80);
     cancel.cancel();
     task.await.unwrap().unwrap();
     store.close().await;
