@@ -7,7 +7,9 @@
 //! scheduler (cron per source) ─► collect (paging engine + provider strategy)
 //!                                   │ one transaction per page
 //!                                   ▼
-//!                                store (SQLite) ─► CLI / SQL
+//!                                store (SQLite) ─► query (IR → SQL, per-kind dialects)
+//!                                   │                  ├─► CLI `query`
+//!                                   │                  └─► HTTP (drop-in lists, /api/jobs)
 //!                                   │ outbox rows, written in the page's transaction
 //!                                   ▼
 //!                                webhook dispatcher ─► signed POSTs to [webhooks.NAME]
@@ -21,6 +23,13 @@
 //!   per-source [`collect::SourceWorker`] with its `step`, and the daemon scheduler.
 //! - [`store`]: every SQL statement: migrations, page upserts with status-change
 //!   detection, deletions, the webhook outbox, `sync_runs`, `sync_state`.
+//! - [`query`]: each provider's list semantics on the mirror: a provider-neutral
+//!   IR compiled to SQL with bound values, one [`query::Dialect`] per kind
+//!   (native parameters → IR or the provider's error; rows → the provider's body),
+//!   and the unified `/api/jobs` list.
+//! - [`http`]: the axum API served by `run` and `serve`: drop-in list endpoints,
+//!   `/api/jobs`, `/healthz`, `/metrics`, with bearer or provider authentication.
+//! - [`metrics`]: the Prometheus registry fed by the collector and the dispatcher.
 //! - [`webhook`]: Standard Webhooks signing, the retry schedule, and the
 //!   [`webhook::Dispatcher`] (a step for `sync`, a loop for `run`).
 //! - [`sim`]: simulated providers on loopback for `demo`, tests and benchmarks.
@@ -30,7 +39,10 @@ pub mod cli;
 pub mod clock;
 pub mod collect;
 pub mod config;
+pub mod http;
+pub mod metrics;
 pub mod providers;
+pub mod query;
 pub mod signing;
 pub mod sim;
 pub mod state;

@@ -3,7 +3,9 @@
 
 mod demo;
 mod logging;
+mod query;
 mod run;
+mod serve;
 mod signals;
 mod sim;
 mod status;
@@ -43,6 +45,10 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Answer a list query from the mirror with the provider's own parameters and body.
+    Query(query::QueryArgs),
+    /// The HTTP API only, read-only, on a mirror another process writes.
+    Serve,
     /// Per source: last cycle, outcome, rows mirrored, unfinished jobs; per
     /// webhook endpoint: pending and dead events, last error.
     Status,
@@ -99,6 +105,8 @@ pub fn main() -> ExitCode {
             Command::Run => run::run(config).await,
             Command::Sync { sources, full } => sync::sync(config, &sources, full).await,
             Command::Status => status::status(config).await,
+            Command::Query(args) => query::query(config, args).await,
+            Command::Serve => serve::serve(config).await,
             Command::CheckConfig => {
                 print!("{}", config.redacted_toml());
                 Ok(())

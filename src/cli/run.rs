@@ -11,13 +11,21 @@ use tokio_util::sync::CancellationToken;
 use super::signals::cancel_on_signals;
 use crate::collect::{Schedule, SourceWorker};
 use crate::config::Config;
+use crate::http::{self, HttpState};
 use crate::store::Store;
 use crate::webhook::Dispatcher;
+
+/// How long requests in flight may take once a shutdown began.
+const HTTP_GRACE: Duration = Duration::from_secs(3);
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
     let store = Store::open(&config.database.url).await?;
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("binding http.listen {}", config.http.listen))?;
+    tracing::info!(addr = %listener.local_addr()?, "HTTP API listening");
     let hooks: Vec<_> = config.webhooks.values().cloned().collect();
     store.set_webhooks(hooks.clone());
     let dispatcher = Dispatcher::new(store.clone(), &hooks, &config.delivery)?;
@@ -33,6 +41,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("starting the scheduler")?;
     let delivery = tokio::spawn(dispatcher.run(cancel.clone()));
+    let server = tokio::spawn(http::serve(
+        listener,
+        HttpState::new(store.clone(), &config),
+        cancel.clone(),
+    ));
     notify(&[sd_notify::NotifyState::Ready]);
     tracing::info!(
         sources = config.sources.len(),
@@ -44,6 +57,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     cancel.cancelled().await;
     notify(&[sd_notify::NotifyState::Stopping]);
     schedule.shutdown().await;
+    // Requests in flight get a moment; a client holding a connection open does not hold up the exit.
+    match tokio::time::timeout(HTTP_GRACE, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => tracing::error!(error = %e, "HTTP server failed"),
+        Ok(Err(e)) => tracing::error!(error = %e, "HTTP server task failed"),
+        Err(_) => tracing::warn!("HTTP requests still open at shutdown; dropped"),
+    }
     if let Err(e) = delivery.await {
         tracing::error!(error = %e, "webhook dispatcher task failed");
     }
@@ -52,7 +72,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn notify(state: &[sd_notify::NotifyState]) {
+pub(super) fn notify(state: &[sd_notify::NotifyState]) {
     if let Err(e) = sd_notify::notify(state) {
         tracing::warn!(error = %e, "sd_notify failed");
     }

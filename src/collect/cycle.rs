@@ -157,6 +157,17 @@ impl<'a> Cycle<'a> {
         }
     }
 
+    /// Records the list-level fields of a list answer (e.g. ModelArts `quotas`)
+    /// that the query module answers as last reported; an empty object is ignored.
+    pub async fn record_list_meta(&self, meta: &serde_json::Value) -> Result<(), CollectError> {
+        if meta.as_object().is_some_and(|m| !m.is_empty()) {
+            self.store
+                .set_list_meta(&self.source.name, self.spec.kind, meta)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Commits one page (and optionally the new cursor) in one transaction.
     pub async fn commit(
         &mut self,

@@ -121,6 +121,18 @@ impl SourceWorker {
         );
         let result = run_strategy(&mut cycle).await;
         let stats = cycle.stats;
+        let outcome_label = match &result {
+            Ok(()) => "ok",
+            Err(CollectError::Cancelled) => "cancelled",
+            Err(_) => "error",
+        };
+        crate::metrics::global().cycle(
+            &self.source.name,
+            mode.as_str(),
+            outcome_label,
+            stats,
+            started.elapsed(),
+        );
         let outcome = match result {
             Ok(()) => {
                 self.store

@@ -19,7 +19,7 @@ use figment::Figment;
 use serde::Serialize;
 
 pub use secret::Secret;
-pub use source::{Auth, SourceConfig};
+pub use source::{parse_cron, Auth, SourceConfig};
 pub use webhook::{EventType, WebhookConfig};
 
 use raw::RawConfig;

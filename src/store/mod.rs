@@ -6,6 +6,7 @@
 mod changes;
 mod error;
 mod jobs;
+mod list_meta;
 mod outbox;
 mod pages;
 pub mod record;
@@ -76,6 +77,44 @@ impl Store {
             })?;
         Ok(Store {
             writer,
+            reader,
+            outbox: Arc::new(outbox::OutboxShared::new()),
+        })
+    }
+
+    /// Opens an existing, already migrated database for reading only (`serve`,
+    /// next to another process that writes it). Every statement of this store
+    /// runs on read-only connections: any write fails.
+    pub async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+        let open_err = |reason: String| StoreError::Open {
+            url: url.to_string(),
+            reason,
+        };
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| open_err(e.to_string()))?
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(30))
+            .read_only(true);
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_err(e.to_string()))?;
+        let migrator = sqlx::migrate!("./migrations");
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+                .fetch_all(&reader)
+                .await
+                .map_err(|e| open_err(format!("not a jobmirror database ({e})")))?;
+        if let Some(m) = migrator.iter().find(|m| !applied.contains(&m.version)) {
+            reader.close().await;
+            return Err(open_err(format!(
+                "migration {} ({}) is not applied yet; run `jobmirror sync` or `jobmirror run` once",
+                m.version, m.description
+            )));
+        }
+        Ok(Store {
+            writer: reader.clone(),
             reader,
             outbox: Arc::new(outbox::OutboxShared::new()),
         })

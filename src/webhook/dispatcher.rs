@@ -244,6 +244,7 @@ impl Dispatcher {
             a = post(&inner.http, ep, &ev.webhook_id, &ev.body, inner.timeout) => a,
         };
         breaker.note(answer.status.is_some());
+        crate::metrics::global().delivery(&ep.name, answer.is_success());
         let finished = Utc::now();
         let record = AttemptRecord {
             attempted_at: clock::format(started),

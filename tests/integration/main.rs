@@ -4,10 +4,14 @@
 
 mod algorithms;
 mod harness;
+mod http;
 mod jobs_view;
 mod modelarts;
 mod modzy;
 mod pai_dlc;
 mod process;
+mod query_agreement;
+mod query_agreement_kinds;
+mod query_cli;
 mod swr;
 mod webhooks;

@@ -144,7 +144,8 @@ async fn scan(
         offset: 0,
         limit: ps,
     });
-    let first = c.fetch(&first_req, wire::parse_list).await?;
+    let (first, meta) = c.fetch(&first_req, wire::parse_list_with_meta).await?;
+    c.record_list_meta(&meta).await?;
     let top = first.records.first().and_then(|r| int_value(r, field));
     let all_new = first.records.len() >= ps as usize && !reaches_known(&first);
     let count = first.total;
@@ -252,7 +253,8 @@ async fn full(c: &mut Cycle<'_>) -> Result<(), CollectError> {
                 offset: 0,
                 limit: 1,
             });
-            let probe = c.fetch(&probe_req, wire::parse_list).await?;
+            let (probe, meta) = c.fetch(&probe_req, wire::parse_list_with_meta).await?;
+            c.record_list_meta(&meta).await?;
             let count = probe.total.ok_or_else(missing_count)?;
             let marks = Watermarks {
                 create: probe

@@ -212,7 +212,17 @@ fn success_object(resp: &RawResponse, expected: &str) -> Result<Map<String, Valu
 /// Parses a list answer. `ListPage::total` is `count` (the algorithms matching
 /// the query), not `total` (all of the user's algorithms).
 pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
+    parse_list_with_meta(resp).map(|(page, _)| page)
+}
+
+/// Parses a list answer and also returns its `total` (all of the user's
+/// algorithms, which the query module answers as last reported) as `{"total": n}`.
+pub fn parse_list_with_meta(resp: &RawResponse) -> Result<(ListPage, Value), ResponseError> {
     let mut obj = success_object(resp, "items")?;
+    let meta = match obj.get("total") {
+        Some(t) => serde_json::json!({ "total": t }),
+        None => serde_json::json!({}),
+    };
     let count = match obj.get("count") {
         Some(Value::Number(n)) => n.as_u64(),
         None | Some(Value::Null) => None,
@@ -242,10 +252,13 @@ pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
             ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ListPage {
-        records,
-        total: count,
-    })
+    Ok((
+        ListPage {
+            records,
+            total: count,
+        },
+        meta,
+    ))
 }
 
 /// Parses a `ShowAlgorithmByUuid` answer (an `AlgorithmResponse`).

@@ -59,6 +59,14 @@ fn parse(r: &crate::providers::RawResponse) -> Result<ListPage, ResponseError> {
     wire::parse_list(r)
 }
 
+/// Fetches the first list request of a cycle and records the answer's
+/// list-level fields (`quotas`, `job_count_limit`) for the query module.
+async fn fetch_first(c: &mut Cycle<'_>, req: &ApiRequest) -> Result<ListPage, CollectError> {
+    let (page, meta) = c.fetch(req, wire::parse_list_with_meta).await?;
+    c.record_list_meta(&meta).await?;
+    Ok(page)
+}
+
 fn create_time(r: &Record) -> Option<i64> {
     let idx = TABLE.columns.iter().position(|c| c.name == "create_time")?;
     match r.values.get(idx)? {
@@ -95,7 +103,7 @@ async fn full(c: &mut Cycle<'_>) -> Result<(), CollectError> {
         }
         None => {
             let probe_req = build(c, None, Order::Asc)(Window::Page { number: 1, size: 1 });
-            let probe = c.fetch(&probe_req, parse).await?;
+            let probe = fetch_first(c, &probe_req).await?;
             let total = probe.total.ok_or_else(|| {
                 CollectError::Response(ResponseError::Malformed(
                     "job_total_count is missing".into(),
@@ -171,7 +179,7 @@ async fn incremental(c: &mut Cycle<'_>) -> Result<(), CollectError> {
         number: 1,
         size: ps,
     });
-    let first = c.fetch(&first_req, parse).await?;
+    let first = fetch_first(c, &first_req).await?;
     note(&first, &mut seen);
     let reaches_known = |p: &ListPage| {
         threshold.is_some_and(|t| {

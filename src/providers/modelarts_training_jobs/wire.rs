@@ -151,9 +151,22 @@ pub fn record(obj: Map<String, Value>) -> Result<Record, ResponseError> {
     })
 }
 
+/// The list-level fields of a list answer that are not rows: the account's
+/// `quotas` and `job_count_limit`, which the query module answers as last reported.
+pub const LIST_META_FIELDS: &[&str] = &["job_count_limit", "quotas"];
+
 /// Parses a list answer.
 pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
+    parse_list_with_meta(resp).map(|(page, _)| page)
+}
+
+/// Parses a list answer and also returns its [`LIST_META_FIELDS`] (as a JSON object).
+pub fn parse_list_with_meta(resp: &RawResponse) -> Result<(ListPage, Value), ResponseError> {
     let mut obj = success_object(resp)?;
+    let meta: Map<String, Value> = LIST_META_FIELDS
+        .iter()
+        .filter_map(|k| obj.get(*k).map(|v| ((*k).to_string(), v.clone())))
+        .collect();
     let total = match obj.get("job_total_count") {
         Some(Value::Number(n)) => n.as_u64(),
         None | Some(Value::Null) => None,
@@ -183,7 +196,7 @@ pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
             ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ListPage { records, total })
+    Ok((ListPage { records, total }, Value::Object(meta)))
 }
 
 /// Parses a version-detail answer into a list-shaped job: the documented list

@@ -1,0 +1,269 @@
+//! Runs compiled IR on one read connection (inside a read transaction, so a
+//! count and its page see the same snapshot): picks the cheapest exact way to
+//! count, and whether a name search starts from the trigram index.
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
+
+use super::ir::{Bound, Direction, Filter, Nulls, Query, SOURCE};
+use super::sql::{self, Access, NameSearch, PathHint};
+use super::QueryError;
+use crate::store::SqlValue;
+
+/// Above this many trigram candidates a name search scans in index order
+/// instead (it stops after one page of matches when matches are common).
+pub const TRIGRAM_MAX_CANDIDATES: i64 = 5_000;
+
+/// With equality filters that keep more rows than this and no index leading
+/// with them and the sort column, SQLite is steered to walk the sort column's
+/// index (a page is found after a few rows) instead of sorting the matches.
+pub const WALK_ORDER_MIN_ROWS: u64 = 20_000;
+
+/// How a query will run, and its count when one was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub search: NameSearch,
+    /// The access path of the page query.
+    pub path: PathHint,
+    pub matching: Option<u64>,
+}
+
+impl Plan {
+    pub fn access(&self) -> Access {
+        Access {
+            search: self.search,
+            path: self.path,
+        }
+    }
+}
+
+/// The columns of `q`'s equality filters other than `source`, when every
+/// filter is `source = ?`, such an equality, or (if `contains` is given) a
+/// `ContainsCi` on that column.
+fn equality_columns(q: &Query, contains: Option<&str>) -> Option<Vec<&'static str>> {
+    let mut cols = Vec::new();
+    for f in &q.filters {
+        match f {
+            Filter::Eq(c, v) if c.0 == SOURCE.0 && *v != SqlValue::Null => {}
+            Filter::Eq(c, v) if *v != SqlValue::Null => cols.push(c.0),
+            Filter::In(c, _) if c.0 != SOURCE.0 => cols.push(c.0),
+            Filter::ContainsCi(c, _) if Some(c.0) == contains => {}
+            _ => return None,
+        }
+    }
+    Some(cols)
+}
+
+/// An index of `q`'s table whose columns are `eq` (in any order) then `next`.
+fn index_for(q: &Query, eq: &[&str], next: &str) -> Option<&'static str> {
+    q.table
+        .indexes
+        .iter()
+        .find(|ix| {
+            ix.columns.len() > eq.len()
+                && ix.columns[..eq.len()].iter().all(|c| eq.contains(c))
+                && ix.columns[eq.len()] == next
+        })
+        .map(|ix| ix.name)
+}
+
+/// A covering index for counting `q` by scanning its name column.
+fn count_scan_index(q: &Query) -> Option<&'static str> {
+    let tg = q.table.trigram?;
+    if q.include_deleted {
+        return None;
+    }
+    let eq = equality_columns(q, Some(tg.column))?;
+    if !q
+        .filters
+        .iter()
+        .any(|f| matches!(f, Filter::ContainsCi(c, _) if c.0 == tg.column))
+    {
+        return None;
+    }
+    index_for(q, &eq, tg.column)
+}
+
+/// The page query's access path, once the count is known.
+fn rows_path(q: &Query, matching: Option<u64>) -> PathHint {
+    if q.include_deleted || q.after.is_some() {
+        return PathHint::Free;
+    }
+    let Some(first) = q.order.first() else {
+        return PathHint::Free;
+    };
+    let Some(eq) = equality_columns(q, None) else {
+        return PathHint::Free;
+    };
+    if eq.is_empty() || eq.contains(&first.col.0) || index_for(q, &eq, first.col.0).is_some() {
+        return PathHint::Free;
+    }
+    let walks = q
+        .table
+        .indexes
+        .iter()
+        .any(|ix| ix.columns.first() == Some(&first.col.0));
+    if walks && matching.is_some_and(|m| m > WALK_ORDER_MIN_ROWS) {
+        PathHint::WalkOrder
+    } else {
+        PathHint::Free
+    }
+}
+
+async fn scalar_i64(
+    conn: &mut SqliteConnection,
+    mut qb: sqlx::QueryBuilder<'static, sqlx::Sqlite>,
+) -> Result<i64, QueryError> {
+    let row = qb.build().fetch_one(&mut *conn).await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
+/// Decides the name-search strategy and, if `count`, counts the matching rows.
+pub async fn plan(conn: &mut SqliteConnection, q: &Query, count: bool) -> Result<Plan, QueryError> {
+    let mut matching = None;
+    let mut search = NameSearch::Scan;
+    if let Some(phrase) = sql::trigram_phrase(q) {
+        if let Some(qb) = sql::trigram_count(q, &phrase) {
+            let candidates = scalar_i64(conn, qb).await?;
+            if count {
+                if let Some(source) = sql::trigram_only_source(q) {
+                    if let Some(check) = sql::source_holds_all(q, source) {
+                        if scalar_i64(conn, check).await? == 1 {
+                            matching = Some(candidates.max(0) as u64);
+                        }
+                    }
+                }
+            }
+            if candidates <= TRIGRAM_MAX_CANDIDATES {
+                search = NameSearch::Trigram;
+            }
+        }
+    }
+    if count && matching.is_none() {
+        let qb = match sql::count_from_counts(q) {
+            Some(qb) => qb?,
+            None => {
+                let path = match (search, count_scan_index(q)) {
+                    (NameSearch::Trigram, _) => PathHint::RowidOnly,
+                    (NameSearch::Scan, Some(ix)) => PathHint::Index(ix),
+                    (NameSearch::Scan, None) => PathHint::Free,
+                };
+                sql::count(q, Access { search, path })?
+            }
+        };
+        matching = Some(scalar_i64(conn, qb).await?.max(0) as u64);
+    }
+    let path = if search == NameSearch::Trigram {
+        PathHint::RowidOnly
+    } else {
+        rows_path(q, matching)
+    };
+    Ok(Plan {
+        search,
+        path,
+        matching,
+    })
+}
+
+/// Present (or, with `include_deleted`, all) rows of the source `q` is scoped
+/// to, ignoring every other filter.
+pub async fn count_unfiltered(conn: &mut SqliteConnection, q: &Query) -> Result<u64, QueryError> {
+    let mut base = q.clone();
+    base.filters
+        .retain(|f| matches!(f, Filter::Eq(c, _) if c.0 == SOURCE.0));
+    base.after = None;
+    Ok(plan(conn, &base, true).await?.matching.unwrap_or(0))
+}
+
+/// One row as values, by the type SQLite reports for each value.
+pub fn decode(row: &SqliteRow) -> Result<Vec<SqlValue>, sqlx::Error> {
+    (0..row.columns().len())
+        .map(|i| {
+            let raw = row.try_get_raw(i)?;
+            if raw.is_null() {
+                return Ok(SqlValue::Null);
+            }
+            let ty = raw.type_info().name().to_string();
+            drop(raw);
+            Ok(match ty.as_str() {
+                "INTEGER" | "BOOLEAN" | "INT8" => SqlValue::Int(row.try_get::<i64, _>(i)?),
+                "REAL" => SqlValue::Real(row.try_get::<f64, _>(i)?),
+                "BLOB" => {
+                    SqlValue::Text(String::from_utf8_lossy(&row.try_get::<Vec<u8>, _>(i)?).into())
+                }
+                _ => SqlValue::Text(row.try_get::<String, _>(i)?),
+            })
+        })
+        .collect()
+}
+
+/// The rows of `q` (its window), decoded.
+pub async fn rows(
+    conn: &mut SqliteConnection,
+    q: &Query,
+    plan: &Plan,
+) -> Result<Vec<Vec<SqlValue>>, QueryError> {
+    let Some((values, nulls)) = split_keyset(q) else {
+        return fetch(conn, q, plan).await;
+    };
+    let mut out = fetch(conn, &values, plan).await?;
+    let room = q.limit.map(|l| l.saturating_sub(out.len() as u64));
+    if room != Some(0) {
+        let mut nulls = nulls;
+        nulls.limit = room;
+        out.extend(fetch(conn, &nulls, plan).await?);
+    }
+    Ok(out)
+}
+
+async fn fetch(
+    conn: &mut SqliteConnection,
+    q: &Query,
+    plan: &Plan,
+) -> Result<Vec<Vec<SqlValue>>, QueryError> {
+    let mut qb = sql::select(q, plan.access())?;
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| decode(r).map_err(QueryError::from))
+        .collect()
+}
+
+/// A keyset page after a non-NULL value of a first key whose NULLs sort last
+/// is read in two parts: the rows whose key is not NULL, with a plain range on
+/// the key (so an index on it is searched, not scanned from the start), then,
+/// if the page is not full, the rows whose key is NULL (all of which follow).
+fn split_keyset(q: &Query) -> Option<(Query, Query)> {
+    let after = q.after.as_ref()?;
+    let first = q.sort_keys().next()?;
+    let v = after.first()?;
+    if q.offset != 0 || first.nulls != Nulls::Last || *v == SqlValue::Null {
+        return None;
+    }
+    let bound = Some(Bound::inclusive(v.clone()));
+    let (lower, upper) = match first.dir {
+        Direction::Asc => (bound, None),
+        Direction::Desc => (None, bound),
+    };
+    let mut values = q.clone();
+    values.filters.push(Filter::Range {
+        col: first.col,
+        lower,
+        upper,
+    });
+    let mut nulls = q.clone();
+    nulls.after = None;
+    nulls.filters.push(Filter::Eq(first.col, SqlValue::Null));
+    Some((values, nulls))
+}
+
+/// The rows of `q` as a stream (flat memory), for following a list to its end.
+pub fn stream<'c>(
+    conn: &'c mut SqliteConnection,
+    qb: &'c mut sqlx::QueryBuilder<'static, sqlx::Sqlite>,
+) -> impl Stream<Item = Result<Vec<SqlValue>, QueryError>> + 'c {
+    qb.build()
+        .fetch(conn)
+        .map_err(QueryError::from)
+        .map(|r| r.and_then(|row| decode(&row).map_err(QueryError::from)))
+}

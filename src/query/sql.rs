@@ -1,0 +1,508 @@
+//! The IR compiled to SQLite SQL with `sqlx::QueryBuilder`: identifiers come
+//! only from static [`Table`] descriptions (checked here), every value is a
+//! bound parameter (`push_bind`), never text spliced into the statement.
+//!
+//! SQL spelled out for every kind, so that another backend can follow it:
+//! - order terms are `col COLLATE BINARY ASC NULLS FIRST` / `DESC NULLS LAST`
+//!   (PostgreSQL: `COLLATE "C"`, same NULLS clauses);
+//! - [`Filter::ContainsCi`] is `col LIKE '%…%' ESCAPE '\'` with `%`, `_`, `\`
+//!   escaped: SQLite's LIKE folds ASCII letters only (PostgreSQL: compare
+//!   `lower()` of both under `COLLATE "C"`, which folds ASCII only there too);
+//!   a needle holding NUL uses `instr(lower(col), lower(needle))` instead, as
+//!   LIKE stops at NUL;
+//! - the keyset position becomes the usual "strictly after" disjunction, with
+//!   the NULL placement of each key.
+
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::ir::{Col, Direction, Filter, Nulls, Query, SortKey, Table, DELETED_AT, SOURCE};
+use crate::store::SqlValue;
+
+/// A query the compiler refuses (a programming error in a dialect, or a bad cursor).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IrError {
+    #[error("{column} is not a column of {table}")]
+    UnknownColumn {
+        table: &'static str,
+        column: &'static str,
+    },
+    #[error("the keyset position has {got} values for {want} sort keys")]
+    KeysetArity { got: usize, want: usize },
+}
+
+/// How a [`Filter::ContainsCi`] on a table's trigram-indexed column is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NameSearch {
+    /// `LIKE` on every row the rest of the plan visits (best when many match).
+    #[default]
+    Scan,
+    /// Candidates from the trigram index, then `LIKE` on them (best when few match).
+    Trigram,
+}
+
+/// Which access path SQLite is steered to (the IR itself stays logical).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathHint {
+    /// SQLite's own choice.
+    #[default]
+    Free,
+    /// Equalities on columns other than `source` are written `+col = ?`, so no
+    /// index serves them and SQLite walks the index of the sort order instead
+    /// (for filters that keep most rows: stop after one page).
+    WalkOrder,
+    /// `INDEXED BY` this index of the table (a covering index for a scan).
+    Index(&'static str),
+    /// `NOT INDEXED`: rows come from rowid look-ups (the trigram candidates),
+    /// then are sorted, instead of walking an index in order and probing.
+    RowidOnly,
+}
+
+/// How a query is run: name search strategy and access path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Access {
+    pub search: NameSearch,
+    pub path: PathHint,
+}
+
+impl From<NameSearch> for Access {
+    fn from(search: NameSearch) -> Access {
+        Access {
+            search,
+            path: PathHint::Free,
+        }
+    }
+}
+
+type Qb = QueryBuilder<'static, Sqlite>;
+
+/// `SELECT <select> FROM <table> WHERE … ORDER BY … LIMIT ? OFFSET ?`.
+pub fn select(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
+    let access = access.into();
+    let mut qb = Qb::new("SELECT ");
+    for (i, c) in q.select.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push(column(q.table, *c)?);
+    }
+    from(&mut qb, q.table, access.path);
+    where_clause(&mut qb, q, access, true)?;
+    let keys: Vec<&SortKey> = q.sort_keys().collect();
+    if !keys.is_empty() {
+        qb.push(" ORDER BY ");
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            order_term(&mut qb, q.table, k)?;
+        }
+    }
+    qb.push(" LIMIT ");
+    qb.push_bind(q.limit.map_or(-1, clamp_i64));
+    qb.push(" OFFSET ");
+    qb.push_bind(clamp_i64(q.offset));
+    Ok(qb)
+}
+
+/// `SELECT COUNT(*) FROM <table> WHERE …` (order, window and keyset ignored).
+pub fn count(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
+    let access = access.into();
+    let mut qb = Qb::new("SELECT COUNT(*)");
+    from(&mut qb, q.table, access.path);
+    where_clause(&mut qb, q, access, false)?;
+    Ok(qb)
+}
+
+/// The count from the table's trigger-kept count table, when the filters are
+/// only equalities on `source` and the count table's column.
+pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
+    let ct = q.table.counts?;
+    let servable = |c: &Col| c.0 == SOURCE.0 || c.0 == ct.by;
+    let eligible = q.filters.iter().all(|f| match f {
+        Filter::Eq(c, v) => servable(c) && *v != SqlValue::Null,
+        Filter::In(c, vs) => servable(c) && !vs.contains(&SqlValue::Null),
+        _ => false,
+    });
+    if !eligible {
+        return None;
+    }
+    let build = || {
+        let mut qb = Qb::new("SELECT COALESCE(SUM(n), 0) FROM ");
+        qb.push(ct.table);
+        let mut first = true;
+        for f in &q.filters {
+            qb.push(if first { " WHERE " } else { " AND " });
+            first = false;
+            filter(&mut qb, q.table, f, Access::default())?;
+        }
+        if !q.include_deleted {
+            qb.push(if first { " WHERE " } else { " AND " });
+            qb.push("deleted = 0");
+        }
+        Ok(qb)
+    };
+    Some(build())
+}
+
+/// When `q` has a [`Filter::ContainsCi`] the table's trigram index can serve
+/// (present rows only, needle of at least 3 characters without NUL): the FTS5
+/// phrase to match.
+pub fn trigram_phrase(q: &Query) -> Option<String> {
+    let tg = q.table.trigram?;
+    if q.include_deleted {
+        return None;
+    }
+    q.filters.iter().find_map(|f| match f {
+        Filter::ContainsCi(c, needle) if c.0 == tg.column => phrase(needle),
+        _ => None,
+    })
+}
+
+/// `SELECT COUNT(*) FROM <fts> WHERE <fts> MATCH ?`: rows of every source whose
+/// name contains the phrase (an upper bound of the matching rows, exact when
+/// the other filters are the source alone and it holds every present row).
+pub fn trigram_count(q: &Query, phrase: &str) -> Option<Qb> {
+    let tg = q.table.trigram?;
+    let mut qb = Qb::new("SELECT COUNT(*) FROM ");
+    qb.push(tg.table);
+    qb.push(" WHERE ");
+    qb.push(tg.table);
+    qb.push(" MATCH ");
+    qb.push_bind(phrase.to_string());
+    Some(qb)
+}
+
+/// When the filters are exactly `source = S` and one trigram-servable
+/// `ContainsCi`: S. Then, if S holds every present row of the table (see
+/// [`source_holds_all`]), the trigram count is the exact count.
+pub fn trigram_only_source(q: &Query) -> Option<&str> {
+    trigram_phrase(q)?;
+    q.table.counts?;
+    if q.filters.len() != 2 {
+        return None;
+    }
+    let mut source = None;
+    for f in &q.filters {
+        match f {
+            Filter::Eq(c, SqlValue::Text(s)) if c.0 == SOURCE.0 => source = Some(s.as_str()),
+            Filter::ContainsCi(..) => {}
+            _ => return None,
+        }
+    }
+    source
+}
+
+/// `SELECT <source's present rows> = <all present rows>` from the count table.
+pub fn source_holds_all(q: &Query, source: &str) -> Option<Qb> {
+    let ct = q.table.counts?;
+    let mut qb = Qb::new("SELECT COALESCE(SUM(CASE WHEN source = ");
+    qb.push_bind(source.to_string());
+    qb.push(" THEN n ELSE 0 END), 0) = COALESCE(SUM(n), 0) FROM ");
+    qb.push(ct.table);
+    qb.push(" WHERE deleted = 0");
+    Some(qb)
+}
+
+fn phrase(needle: &str) -> Option<String> {
+    if needle.chars().count() < 3 || needle.contains('\0') {
+        return None;
+    }
+    Some(format!(
+        "\"{}\"",
+        needle.to_ascii_lowercase().replace('"', "\"\"")
+    ))
+}
+
+/// The `LIKE` pattern matching `needle` anywhere, with `\` as the escape.
+pub fn like_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for ch in needle.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+fn clamp_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn column(table: &Table, c: Col) -> Result<&'static str, IrError> {
+    if let Some((_, expr)) = table.computed.iter().find(|(n, _)| *n == c.0) {
+        Ok(expr)
+    } else if table.columns.contains(&c.0) {
+        Ok(c.0)
+    } else {
+        Err(IrError::UnknownColumn {
+            table: table.name,
+            column: c.0,
+        })
+    }
+}
+
+fn bind(qb: &mut Qb, v: &SqlValue) {
+    match v {
+        SqlValue::Null => qb.push_bind(Option::<String>::None),
+        SqlValue::Int(i) => qb.push_bind(*i),
+        SqlValue::Real(f) => qb.push_bind(*f),
+        SqlValue::Text(s) => qb.push_bind(s.clone()),
+    };
+}
+
+fn from(qb: &mut Qb, table: &Table, path: PathHint) {
+    qb.push(" FROM ");
+    qb.push(table.name);
+    match path {
+        PathHint::Index(name) if table.indexes.iter().any(|ix| ix.name == name) => {
+            qb.push(" INDEXED BY ");
+            qb.push(name);
+        }
+        PathHint::RowidOnly if table.has_rowid => {
+            qb.push(" NOT INDEXED");
+        }
+        _ => {}
+    }
+}
+
+fn where_clause(qb: &mut Qb, q: &Query, access: Access, seek: bool) -> Result<(), IrError> {
+    let mut first = true;
+    let mut and = |qb: &mut Qb| {
+        qb.push(if first { " WHERE " } else { " AND " });
+        first = false;
+    };
+    if !q.include_deleted {
+        and(qb);
+        qb.push(column(q.table, DELETED_AT)?);
+        qb.push(" IS NULL");
+    }
+    for f in &q.filters {
+        and(qb);
+        qb.push("(");
+        filter(qb, q.table, f, access)?;
+        qb.push(")");
+    }
+    if seek {
+        if let Some(values) = &q.after {
+            let keys: Vec<&SortKey> = q.sort_keys().collect();
+            if keys.len() != values.len() {
+                return Err(IrError::KeysetArity {
+                    got: values.len(),
+                    want: keys.len(),
+                });
+            }
+            and(qb);
+            after(qb, q.table, &keys, values)?;
+        }
+    }
+    Ok(())
+}
+
+fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), IrError> {
+    let search = access.search;
+    // `+col` keeps an equality from being served by an index.
+    let unindexed = |c: &Col| access.path == PathHint::WalkOrder && c.0 != SOURCE.0;
+    match f {
+        Filter::Eq(c, SqlValue::Null) => {
+            qb.push(column(table, *c)?);
+            qb.push(" IS NULL");
+        }
+        Filter::Eq(c, v) => {
+            let name = column(table, *c)?;
+            if unindexed(c) {
+                qb.push("+");
+            }
+            qb.push(name);
+            qb.push(" = ");
+            bind(qb, v);
+        }
+        Filter::In(c, values) => {
+            let name = column(table, *c)?;
+            let values: Vec<&SqlValue> = values.iter().filter(|v| **v != SqlValue::Null).collect();
+            if values.is_empty() {
+                qb.push("0");
+            } else {
+                if unindexed(c) {
+                    qb.push("+");
+                }
+                qb.push(name);
+                qb.push(" IN (");
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(", ");
+                    }
+                    bind(qb, v);
+                }
+                qb.push(")");
+            }
+        }
+        Filter::ContainsCi(c, needle) => {
+            let name = column(table, *c)?;
+            if needle.is_empty() {
+                qb.push("1");
+            } else if needle.contains('\0') {
+                qb.push("instr(lower(");
+                qb.push(name);
+                qb.push("), ");
+                qb.push_bind(needle.to_ascii_lowercase());
+                qb.push(") > 0");
+            } else {
+                let trigram = table
+                    .trigram
+                    .filter(|tg| tg.column == name && table.has_rowid)
+                    .zip(phrase(needle));
+                if let (NameSearch::Trigram, Some((tg, phrase))) = (search, trigram) {
+                    qb.push("rowid IN (SELECT rowid FROM ");
+                    qb.push(tg.table);
+                    qb.push(" WHERE ");
+                    qb.push(tg.table);
+                    qb.push(" MATCH ");
+                    qb.push_bind(phrase);
+                    qb.push(") AND ");
+                }
+                qb.push(name);
+                qb.push(" LIKE ");
+                qb.push_bind(like_pattern(needle));
+                qb.push(" ESCAPE '\\'");
+            }
+        }
+        Filter::EqCi(c, text) => {
+            qb.push("lower(");
+            qb.push(column(table, *c)?);
+            qb.push(") = ");
+            qb.push_bind(text.to_ascii_lowercase());
+        }
+        Filter::Sql { sql, values } => {
+            let mut parts = sql.split('?');
+            qb.push(parts.next().unwrap_or_default());
+            let mut values = values.iter();
+            for part in parts {
+                match values.next() {
+                    Some(v) => bind(qb, v),
+                    None => {
+                        qb.push("NULL");
+                    }
+                }
+                qb.push(part);
+            }
+        }
+        Filter::Range { col, lower, upper } => {
+            let name = column(table, *col)?;
+            if lower.is_none() && upper.is_none() {
+                qb.push("1");
+            }
+            if let Some(b) = lower {
+                qb.push(name);
+                qb.push(if b.inclusive { " >= " } else { " > " });
+                bind(qb, &b.value);
+            }
+            if let Some(b) = upper {
+                if lower.is_some() {
+                    qb.push(" AND ");
+                }
+                qb.push(name);
+                qb.push(if b.inclusive { " <= " } else { " < " });
+                bind(qb, &b.value);
+            }
+        }
+        Filter::Any(filters) => {
+            if filters.is_empty() {
+                qb.push("0");
+            }
+            for (i, f) in filters.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" OR ");
+                }
+                qb.push("(");
+                filter(qb, table, f, access)?;
+                qb.push(")");
+            }
+        }
+        Filter::Not(inner) => {
+            qb.push("NOT (");
+            filter(qb, table, inner, access)?;
+            qb.push(")");
+        }
+    }
+    Ok(())
+}
+
+fn order_term(qb: &mut Qb, table: &Table, k: &SortKey) -> Result<(), IrError> {
+    qb.push(column(table, k.col)?);
+    qb.push(" COLLATE BINARY");
+    qb.push(match k.dir {
+        Direction::Asc => " ASC",
+        Direction::Desc => " DESC",
+    });
+    qb.push(match k.nulls {
+        Nulls::First => " NULLS FIRST",
+        Nulls::Last => " NULLS LAST",
+    });
+    Ok(())
+}
+
+/// Rows strictly after the position `values` in the order `keys`:
+/// `OR` over i of (keys before i equal AND key i after its value).
+fn after(
+    qb: &mut Qb,
+    table: &Table,
+    keys: &[&SortKey],
+    values: &[SqlValue],
+) -> Result<(), IrError> {
+    qb.push("(");
+    let mut terms = 0;
+    for i in 0..keys.len() {
+        let (k, v) = (keys[i], &values[i]);
+        // Nothing sorts after NULL when NULLs are last.
+        if *v == SqlValue::Null && k.nulls == Nulls::Last {
+            continue;
+        }
+        if terms > 0 {
+            qb.push(" OR ");
+        }
+        terms += 1;
+        qb.push("(");
+        for j in 0..i {
+            let name = column(table, keys[j].col)?;
+            qb.push(name);
+            if values[j] == SqlValue::Null {
+                qb.push(" IS NULL");
+            } else {
+                qb.push(" = ");
+                bind(qb, &values[j]);
+            }
+            qb.push(" AND ");
+        }
+        let name = column(table, k.col)?;
+        if *v == SqlValue::Null {
+            // NULLs first: every non-NULL value comes after.
+            qb.push(name);
+            qb.push(" IS NOT NULL");
+        } else {
+            let op = match k.dir {
+                Direction::Asc => " > ",
+                Direction::Desc => " < ",
+            };
+            if k.nulls == Nulls::Last {
+                qb.push("(");
+            }
+            qb.push(name);
+            qb.push(op);
+            bind(qb, v);
+            if k.nulls == Nulls::Last {
+                qb.push(" OR ");
+                qb.push(name);
+                qb.push(" IS NULL)");
+            }
+        }
+        qb.push(")");
+    }
+    if terms == 0 {
+        qb.push("0");
+    }
+    qb.push(")");
+    Ok(())
+}
