@@ -108,11 +108,3 @@ CREATE INDEX modzy_jobs_q_created
     ON modzy_jobs (source, created_at_utc, job_identifier) WHERE deleted_at IS NULL;
 CREATE INDEX modzy_jobs_q_updated
     ON modzy_jobs (source, updated_at_utc, job_identifier) WHERE deleted_at IS NULL;
-
--- PAI-DLC ListJobs: GmtCreateTime (default sort and the default 7-day window),
--- with and without a Status filter, ties by JobId. No counts table: every
--- query carries a time window.
-CREATE INDEX pai_dlc_jobs_q_create
-    ON pai_dlc_jobs (source, gmt_create_time, job_id) WHERE deleted_at IS NULL;
-CREATE INDEX pai_dlc_jobs_q_status_create
-    ON pai_dlc_jobs (source, status, gmt_create_time, job_id) WHERE deleted_at IS NULL;

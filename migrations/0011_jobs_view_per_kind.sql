@@ -94,3 +94,11 @@ CREATE INDEX modzy_jobs_q_jobs_view ON modzy_jobs (created_at_utc DESC, source, 
 CREATE INDEX swr_instance_jobs_q_jobs_view ON swr_instance_jobs (
     strftime('%Y-%m-%dT%H:%M:%fZ', created_at) DESC, source, id
 ) WHERE deleted_at IS NULL;
+
+-- PAI-DLC ListJobs: GmtCreateTime (default sort and the default 7-day window),
+-- with and without a Status filter, ties by JobId. No counts table: every
+-- query carries a time window.
+CREATE INDEX pai_dlc_jobs_q_create
+    ON pai_dlc_jobs (source, gmt_create_time, job_id) WHERE deleted_at IS NULL;
+CREATE INDEX pai_dlc_jobs_q_status_create
+    ON pai_dlc_jobs (source, status, gmt_create_time, job_id) WHERE deleted_at IS NULL;

@@ -129,11 +129,12 @@ impl Stats {
         }
     }
 
-    fn check(&self, kind: &str, asked: usize) {
+    /// At least `asked / min_lists_divisor` answers must be non-empty lists.
+    fn check(&self, kind: &str, asked: usize, min_lists_divisor: usize) {
         let (lists, empty, errors) = *self.0.lock().unwrap();
         eprintln!("{kind}: {lists} lists with items, {empty} empty lists, {errors} errors");
         assert!(
-            lists > asked / 6 && errors > asked / 20 && empty > 0,
+            lists > asked / min_lists_divisor && errors > asked / 20 && empty > 0,
             "{kind}: {lists}/{empty}/{errors}"
         );
     }
@@ -155,7 +156,9 @@ fn run<S: Strategy>(
         ..PtConfig::default()
     });
     runner.run(&strategy, check).unwrap();
-    stats.check(kind, cases as usize * sets);
+    // PAI's many narrow filters and its 7-day default window leave more lists empty.
+    let divisor = if kind == "pai-dlc" { 12 } else { 6 };
+    stats.check(kind, cases as usize * sets, divisor);
 }
 
 fn odd(v: &'static [&'static str]) -> impl Strategy<Value = String> {

@@ -90,7 +90,7 @@ macro_rules! int_of {
     };
 }
 
-/// `pai_dlc_jobs` with its query helpers (migration 0010).
+/// `pai_dlc_jobs` with its query helpers (migration 0011).
 pub static TABLE: Table = Table {
     name: "pai_dlc_jobs",
     columns: &[
