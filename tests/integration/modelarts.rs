@@ -291,7 +291,7 @@ async fn transient_faults_are_retried_until_convergence() {
     let s = Scratch::new();
     let config = jobmirror::config::Config::from_toml(
         &s.config_text(&sim, "max_retries = 8")
-            .replace("timeout = \"5s\"", "timeout = \"300ms\""),
+            .replace("timeout = \"5s\"", "timeout = \"2s\""),
     )
     .unwrap();
     let store = s.store().await;
@@ -306,7 +306,7 @@ async fn transient_faults_are_retried_until_convergence() {
         f.push(Fault::WrongShape);
         f.push(Fault::ErrorOn200);
         f.push(Fault::BadGateway);
-        f.push(Fault::Slow(Duration::from_secs(1)));
+        f.push(Fault::Slow(Duration::from_secs(4)));
     }
     let started = Instant::now();
     let stats = step_ok(&w, ModeRequest::Auto).await;

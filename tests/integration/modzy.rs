@@ -724,7 +724,7 @@ async fn transient_faults_are_retried_until_convergence() {
     let (sim, _) = modzy_sim(350).await;
     let s = Scratch::new();
     let text = config_text(&s, &sim.base_url(), "max_retries = 9")
-        .replace("timeout = \"5s\"", "timeout = \"300ms\"");
+        .replace("timeout = \"5s\"", "timeout = \"2s\"");
     let store = s.store().await;
     let w = worker(&Config::from_toml(&text).unwrap(), &store);
     {
@@ -740,7 +740,7 @@ async fn transient_faults_are_retried_until_convergence() {
         f.push(Fault::WrongShape);
         f.push(Fault::ErrorOn200);
         f.push(Fault::BadGateway);
-        f.push(Fault::Slow(Duration::from_secs(1)));
+        f.push(Fault::Slow(Duration::from_secs(4)));
     }
     let started = Instant::now();
     let stats = step_ok(&w, ModeRequest::Auto).await;

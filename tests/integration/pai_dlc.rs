@@ -554,7 +554,7 @@ async fn transient_faults_are_retried_and_x_acs_retry_after_is_honoured() {
     let (sim, _clock) = pai_sim(350).await;
     let s = Scratch::new();
     let text =
-        config_text(&s, &sim, "max_retries = 8").replace("timeout = \"5s\"", "timeout = \"300ms\"");
+        config_text(&s, &sim, "max_retries = 8").replace("timeout = \"5s\"", "timeout = \"2s\"");
     let store = s.store().await;
     let w = worker(&Config::from_toml(&text).unwrap(), &store);
     let clean = {
@@ -574,7 +574,7 @@ async fn transient_faults_are_retried_and_x_acs_retry_after_is_honoured() {
         f.push(Fault::WrongShape);
         f.push(Fault::ErrorOn200);
         f.push(Fault::BadGateway);
-        f.push(Fault::Slow(Duration::from_secs(1)));
+        f.push(Fault::Slow(Duration::from_secs(4)));
     }
     let started = Instant::now();
     let stats = step_ok(&w, ModeRequest::Auto).await;
