@@ -1,8 +1,8 @@
 //! Reads and bulk updates of a kind's native table that the collector needs:
-//! unfinished jobs, watermarks, counts, and marking vanished rows deleted (with
+//! watermarks, counts, and marking vanished rows deleted (with
 //! their `job.deleted` webhook events, in the same transaction).
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::outbox::{insert_events, JobEvent};
 use super::record::TableSpec;
@@ -40,46 +40,6 @@ fn checked<'a>(spec: &TableSpec, column: &'a str) -> &'a str {
 }
 
 impl Store {
-    /// Present (not deleted) rows whose native status is not one of `finished`:
-    /// the jobs a cycle must keep polling.
-    pub async fn unfinished_rows(
-        &self,
-        source: &str,
-        spec: &TableSpec,
-        finished: &[String],
-    ) -> Result<Vec<ActiveRow>, StoreError> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, raw FROM {t} \
-             WHERE deleted_at IS NULL AND source = ",
-            id = spec.id_column,
-            st = spec.status_column,
-            t = spec.table
-        ));
-        q.push_bind(source);
-        q.push(format!(
-            " AND ({st} IS NULL OR CAST({st} AS TEXT) NOT IN (",
-            st = spec.status_column
-        ));
-        {
-            let mut sep = q.separated(", ");
-            sep.push_bind("");
-            for s in finished {
-                sep.push_bind(s.as_str());
-            }
-        }
-        q.push("))");
-        let rows = q.build().fetch_all(self.writer()).await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(ActiveRow {
-                    id: r.try_get("id")?,
-                    status: r.try_get("status")?,
-                    raw: r.try_get("raw")?,
-                })
-            })
-            .collect()
-    }
-
     /// The largest value of an integer column among the source's rows (deleted included).
     pub async fn max_int(
         &self,

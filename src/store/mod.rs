@@ -3,6 +3,7 @@
 //! detection, deletions, the webhook outbox, sync runs, sync state). Callers
 //! never see SQL.
 
+mod bulk;
 mod changes;
 mod error;
 mod jobs;
@@ -10,8 +11,10 @@ mod list_meta;
 mod outbox;
 mod pages;
 pub mod record;
+pub mod record_raw;
 mod runs;
 mod sync_state;
+mod unfinished;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use bulk::BulkInsert;
 pub use changes::StatusChange;
 pub use error::StoreError;
 pub use jobs::{ActiveRow, SourceCounts};

@@ -356,42 +356,23 @@ impl Store {
         attempt: &AttemptRecord,
         resolution: &AttemptResolution,
     ) -> Result<(), StoreError> {
+        self.record_attempts(&[(event_id, attempt.clone(), resolution.clone())])
+            .await
+    }
+
+    /// Records several tries (event id, try, consequence) in one transaction:
+    /// the dispatcher records a claimed batch at once, not one commit per event.
+    pub async fn record_attempts(
+        &self,
+        tries: &[(i64, AttemptRecord, AttemptResolution)],
+    ) -> Result<(), StoreError> {
+        if tries.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.writer().begin().await?;
-        sqlx::query(
-            "INSERT INTO webhook_attempts (event_id, attempted_at, http_status, duration_ms, response_body, error) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(event_id)
-        .bind(&attempt.attempted_at)
-        .bind(attempt.http_status.map(i64::from))
-        .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
-        .bind(attempt.response_body.as_deref())
-        .bind(attempt.error.as_deref())
-        .execute(&mut *tx)
-        .await?;
-        let (status, next, delivered_at) = match resolution {
-            AttemptResolution::Delivered => {
-                ("delivered", None, Some(attempt.attempted_at.as_str()))
-            }
-            AttemptResolution::Retry { next_attempt_at } => {
-                ("pending", Some(next_attempt_at.as_str()), None)
-            }
-            AttemptResolution::Dead => ("dead", None, None),
-        };
-        sqlx::query(
-            "UPDATE webhook_events SET status = ?, attempts = attempts + 1, \
-             next_attempt_at = COALESCE(?, next_attempt_at), last_attempt_at = ?, \
-             last_error = COALESCE(?, last_error), delivered_at = COALESCE(?, delivered_at) \
-             WHERE id = ?",
-        )
-        .bind(status)
-        .bind(next)
-        .bind(&attempt.attempted_at)
-        .bind(attempt.error.as_deref())
-        .bind(delivered_at)
-        .bind(event_id)
-        .execute(&mut *tx)
-        .await?;
+        for (event_id, attempt, resolution) in tries {
+            record_one(&mut tx, *event_id, attempt, resolution).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -560,6 +541,49 @@ impl Store {
         }
         Ok(stats.into_values().collect())
     }
+}
+
+/// One try and its consequence, inside the caller's transaction.
+async fn record_one(
+    tx: &mut Transaction<'_, Sqlite>,
+    event_id: i64,
+    attempt: &AttemptRecord,
+    resolution: &AttemptResolution,
+) -> Result<(), StoreError> {
+    sqlx::query(
+            "INSERT INTO webhook_attempts (event_id, attempted_at, http_status, duration_ms, response_body, error) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(event_id)
+        .bind(&attempt.attempted_at)
+        .bind(attempt.http_status.map(i64::from))
+        .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
+        .bind(attempt.response_body.as_deref())
+        .bind(attempt.error.as_deref())
+        .execute(&mut **tx)
+        .await?;
+    let (status, next, delivered_at) = match resolution {
+        AttemptResolution::Delivered => ("delivered", None, Some(attempt.attempted_at.as_str())),
+        AttemptResolution::Retry { next_attempt_at } => {
+            ("pending", Some(next_attempt_at.as_str()), None)
+        }
+        AttemptResolution::Dead => ("dead", None, None),
+    };
+    sqlx::query(
+        "UPDATE webhook_events SET status = ?, attempts = attempts + 1, \
+             next_attempt_at = COALESCE(?, next_attempt_at), last_attempt_at = ?, \
+             last_error = COALESCE(?, last_error), delivered_at = COALESCE(?, delivered_at) \
+             WHERE id = ?",
+    )
+    .bind(status)
+    .bind(next)
+    .bind(&attempt.attempted_at)
+    .bind(attempt.error.as_deref())
+    .bind(delivered_at)
+    .bind(event_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

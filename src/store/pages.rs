@@ -49,15 +49,16 @@ struct Existing {
     deleted: bool,
 }
 
-pub(crate) fn push_value(
-    b: &mut sqlx::query_builder::Separated<'_, '_, Sqlite, &str>,
-    v: &SqlValue,
+/// Binds a column value, borrowing its text (pages carry large JSON columns).
+pub(crate) fn push_value<'args>(
+    b: &mut sqlx::query_builder::Separated<'_, 'args, Sqlite, &str>,
+    v: &'args SqlValue,
 ) {
     match v {
-        SqlValue::Null => b.push_bind(Option::<String>::None),
+        SqlValue::Null => b.push_bind(Option::<&str>::None),
         SqlValue::Int(i) => b.push_bind(*i),
         SqlValue::Real(f) => b.push_bind(*f),
-        SqlValue::Text(s) => b.push_bind(s.clone()),
+        SqlValue::Text(s) => b.push_bind(s.as_str()),
     };
 }
 
@@ -254,7 +255,7 @@ async fn upsert(
     );
     for chunk in records.chunks(INSERT_CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(&head);
-        q.push_values(chunk, |mut b, r| {
+        q.push_values(chunk.iter().copied(), |mut b, r| {
             b.push_bind(ctx.source);
             for v in &r.values {
                 push_value(&mut b, v);

@@ -109,23 +109,28 @@ pub fn to_sql(v: Option<&Value>, ty: ColType) -> SqlValue {
                 .map(SqlValue::Real)
                 .unwrap_or_else(|| SqlValue::Text(n.to_string())),
         },
-        Some(Value::String(s)) => match ty {
-            ColType::Integer => s
-                .parse::<i64>()
-                .map(SqlValue::Int)
-                .unwrap_or_else(|_| SqlValue::Text(s.clone())),
-            ColType::Real => s
-                .parse::<f64>()
-                .map(SqlValue::Real)
-                .unwrap_or_else(|_| SqlValue::Text(s.clone())),
-            ColType::Bool => match s.to_ascii_lowercase().as_str() {
-                "true" => SqlValue::Int(1),
-                "false" => SqlValue::Int(0),
-                _ => SqlValue::Text(s.clone()),
-            },
-            ColType::Text | ColType::Json => SqlValue::Text(s.clone()),
-        },
+        Some(Value::String(s)) => text_to_sql(s, ty),
         Some(v @ (Value::Array(_) | Value::Object(_))) => SqlValue::Text(v.to_string()),
+    }
+}
+
+/// Converts a JSON string value for a column of type `ty` (see [`to_sql`]).
+pub fn text_to_sql(s: &str, ty: ColType) -> SqlValue {
+    match ty {
+        ColType::Integer => s
+            .parse::<i64>()
+            .map(SqlValue::Int)
+            .unwrap_or_else(|_| SqlValue::Text(s.to_string())),
+        ColType::Real => s
+            .parse::<f64>()
+            .map(SqlValue::Real)
+            .unwrap_or_else(|_| SqlValue::Text(s.to_string())),
+        ColType::Bool => match s.to_ascii_lowercase().as_str() {
+            "true" => SqlValue::Int(1),
+            "false" => SqlValue::Int(0),
+            _ => SqlValue::Text(s.to_string()),
+        },
+        ColType::Text | ColType::Json => SqlValue::Text(s.to_string()),
     }
 }
 

@@ -32,6 +32,12 @@ use crate::store::{AttemptRecord, AttemptResolution, OutboxEvent, Store};
 
 /// Events claimed per endpoint at a time.
 const BATCH: usize = 64;
+
+/// A try's outcome and what to record of it (none for an event given back untried).
+type Tried = (
+    DeliveryOutcome,
+    Option<(i64, AttemptRecord, AttemptResolution)>,
+);
 /// Requests in flight per endpoint (to different jobs).
 const CONCURRENCY: usize = 8;
 /// How long a claimed event is held against other passes beyond the timeout.
@@ -207,15 +213,19 @@ impl Dispatcher {
             if batch.is_empty() {
                 break;
             }
-            let outcome = futures::stream::iter(batch)
+            let tried: Vec<Tried> = futures::stream::iter(batch)
                 .map(|ev| self.attempt(ep, ev, now, &breaker))
                 .buffer_unordered(CONCURRENCY)
-                .try_fold(DeliveryOutcome::default(), |mut acc, o| async move {
-                    acc += o;
-                    Ok(acc)
-                })
+                .try_collect()
                 .await?;
-            total += outcome;
+            // The batch's tries are recorded in one transaction (a crash before
+            // it only repeats deliveries, which receivers deduplicate).
+            let mut records = Vec::with_capacity(tried.len());
+            for (outcome, record) in tried {
+                total += outcome;
+                records.extend(record);
+            }
+            inner.store.record_attempts(&records).await?;
         }
         if breaker.trip.is_cancelled() && !cancel.is_cancelled() {
             tracing::warn!(endpoint = %ep.name, tries = CONCURRENCY,
@@ -225,21 +235,21 @@ impl Dispatcher {
         Ok(total)
     }
 
-    /// Tries one claimed event and records the try.
+    /// Tries one claimed event; returns the try for the caller to record.
     async fn attempt(
         &self,
         ep: &Endpoint,
         ev: OutboxEvent,
         pass_now: DateTime<Utc>,
         breaker: &Breaker,
-    ) -> Result<DeliveryOutcome, WebhookError> {
+    ) -> Result<Tried, WebhookError> {
         let inner = &self.inner;
         let started = Utc::now();
         let answer = tokio::select! {
             biased;
             _ = breaker.trip.cancelled() => {
                 inner.store.release_event(ev.id, &clock::format(pass_now)).await?;
-                return Ok(DeliveryOutcome { released: 1, ..Default::default() });
+                return Ok((DeliveryOutcome { released: 1, ..Default::default() }, None));
             }
             a = post(&inner.http, ep, &ev.webhook_id, &ev.body, inner.timeout) => a,
         };
@@ -285,11 +295,7 @@ impl Dispatcher {
                 }
             }
         };
-        inner
-            .store
-            .record_attempt(ev.id, &record, &resolution)
-            .await?;
-        Ok(outcome)
+        Ok((outcome, Some((ev.id, record, resolution))))
     }
 
     /// The daemon's delivery loop: one task per endpoint until `cancel` fires;

@@ -2,14 +2,16 @@
 //! sorted by `create_time` and filtered by `status`, so a cycle:
 //! 1. reads the newest page (`create_time` desc); only if it is all new does it
 //!    read the ascending list from its last page back to the watermark;
-//! 2. re-lists each status that unfinished mirrored jobs are in (`status=N`);
+//! 2. re-lists each status that unfinished mirrored jobs are in (`status=N`),
+//!    or, when fewer requests, reads the newest-first list on down to the oldest
+//!    unfinished job;
 //! 3. finds jobs that left those lists (they finished) with a newest-first sweep
 //!    down to the oldest of them or, when cheaper, one version-detail GET each.
 //!
 //! A full reconcile lists everything oldest first, last page first (resumable),
 //! then marks rows it did not see as deleted.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{json, Value};
 
@@ -223,19 +225,66 @@ async fn incremental(c: &mut Cycle<'_>) -> Result<(), CollectError> {
         }
     }
 
-    // 2. Unfinished jobs: one filtered list per status they are in.
-    let statuses: BTreeSet<i64> = active
+    // 2. Unfinished jobs not on those pages: one filtered list per status they
+    //    are in or, when that takes fewer requests, the newest-first list read on
+    //    from its second page down to the oldest of them (unfinished jobs are
+    //    usually recent, so a few pages cover them all).
+    let mut per_status: BTreeMap<i64, u64> = BTreeMap::new();
+    for a in active.iter().filter(|a| !seen.contains(&a.id)) {
+        if let Ok(s) = a.status.parse::<i64>() {
+            *per_status.entry(s).or_default() += 1;
+        }
+    }
+    let status_cost: u64 = per_status.values().map(|n| pages_for(*n, ps)).sum();
+    let oldest_unseen = active
         .iter()
         .filter(|a| !seen.contains(&a.id))
-        .filter_map(|a| a.status.parse::<i64>().ok())
-        .collect();
-    for status in statuses {
-        let builder = build(c, Some(status), Order::Asc);
-        c.page_forward(Addressing::PageNumber, ps, builder, parse, |p| {
+        .filter_map(|a| raw_int(&a.raw, "create_time"))
+        .min();
+    let sweep = match oldest_unseen {
+        Some(oldest) if !all_new && status_cost > 1 => {
+            let newer = c
+                .store
+                .count_int_at_least(&c.source.name, c.spec, "create_time", oldest)
+                .await?;
+            let pages = pages_for(newer.max(0) as u64, ps).saturating_sub(1);
+            (pages < status_cost).then_some(oldest)
+        }
+        _ => None,
+    };
+    if let Some(oldest) = sweep {
+        let builder = build(c, None, Order::Desc);
+        let from_second = move |w: Window| {
+            builder(match w {
+                Window::Page { number, size } => Window::Page {
+                    number: number.saturating_add(1),
+                    size,
+                },
+                other => other,
+            })
+        };
+        c.page_forward(Addressing::PageNumber, ps, from_second, parse, |p| {
             note(p, &mut seen);
-            Flow::Continue
+            let past = p
+                .records
+                .iter()
+                .any(|r| create_time(r).is_some_and(|ct| ct < oldest));
+            if past {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
         })
         .await?;
+    } else {
+        for status in per_status.into_keys() {
+            let builder = build(c, Some(status), Order::Asc);
+            c.page_forward(Addressing::PageNumber, ps, builder, parse, |p| {
+                note(p, &mut seen);
+                Flow::Continue
+            })
+            .await?;
+        }
     }
 
     // 3. Jobs that left every list they were in have finished: find their final status.

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::time::Duration;
 
 use super::status;
@@ -13,7 +15,7 @@ use crate::providers::Kind;
 use crate::providers::{
     retry_after_header, ApiRequest, ListPage, ProviderError, RawResponse, ResponseError,
 };
-use crate::store::record::extract_values;
+use crate::store::record_raw::RawObject;
 use crate::store::{ColType, Column, Record, SqlValue, TableSpec};
 
 /// `GET /api/v1/jobs`.
@@ -253,43 +255,50 @@ pub fn parse_error(http_status: u16, headers: &HeaderMap, body: &[u8]) -> Provid
     }
 }
 
-/// Builds the mirror record of one JobItem.
-pub fn record(obj: Map<String, Value>) -> Result<Record, ResponseError> {
-    let id = match obj.get("JobId") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        other => {
+/// Builds the mirror record of one JobItem read as raw text (see [`RawObject`]):
+/// no JSON tree is built, nested fields are copied as text.
+pub fn record_raw(obj: &RawObject<'_>) -> Result<Record, ResponseError> {
+    let field = |key: &str| obj.get(key).map(|r| r.get().to_string());
+    let id = match obj.str("JobId") {
+        Some(s) if !s.is_empty() => s.into_owned(),
+        _ => {
             return Err(ResponseError::Malformed(format!(
                 "job without a JobId: JobId = {}",
-                other
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "missing".into())
+                field("JobId").unwrap_or_else(|| "missing".into())
             )))
         }
     };
-    let status = match obj.get("Status") {
-        Some(Value::String(s)) => s.clone(),
-        other => {
+    let status = match obj.str("Status") {
+        Some(s) => s.into_owned(),
+        None => {
             return Err(ResponseError::Malformed(format!(
                 "job {id} has no Status: Status = {}",
-                other
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "missing".into())
+                field("Status").unwrap_or_else(|| "missing".into())
             )))
         }
     };
-    let name = obj
-        .get("DisplayName")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let values = extract_values(&TABLE, &obj);
+    let name = obj.str("DisplayName").map(Cow::into_owned);
     Ok(Record {
         id,
         state: status::state_of(&status),
         status,
         name,
-        values,
-        raw: Value::Object(obj).to_string(),
+        values: obj.extract_values(&TABLE),
+        raw: obj.compact_text(),
     })
+}
+
+/// The top level of a `ListJobs` answer, its fields left as raw text.
+#[derive(serde::Deserialize)]
+struct ListBody<'a> {
+    #[serde(rename = "Jobs", borrow, default)]
+    jobs: Option<&'a RawValue>,
+    #[serde(rename = "TotalCount", default)]
+    total: Option<Value>,
+    #[serde(rename = "Code", borrow, default)]
+    code: Option<&'a RawValue>,
+    #[serde(rename = "code", borrow, default)]
+    code_lower: Option<&'a RawValue>,
 }
 
 /// Parses a `ListJobs` answer `{Jobs, TotalCount, RequestId}`.
@@ -301,19 +310,24 @@ pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
             &resp.body,
         )));
     }
-    let value: Value = serde_json::from_slice(&resp.body).map_err(|e| {
-        ResponseError::Malformed(format!("not JSON ({e}): {}", body_excerpt(&resp.body)))
-    })?;
-    let Value::Object(mut obj) = value else {
-        return Err(ResponseError::Malformed(format!(
-            "expected a JSON object, got {}",
-            body_excerpt(&resp.body)
-        )));
+    let is_object = resp.body.trim_ascii_start().starts_with(b"{");
+    let parsed = serde_json::from_slice::<ListBody>(&resp.body).map_err(|e| e.to_string());
+    let body = match parsed.and_then(|b| if is_object { Ok(b) } else { Err(String::new()) }) {
+        Ok(b) => b,
+        Err(e) => {
+            let not_object = serde_json::from_slice::<Value>(&resp.body).is_ok();
+            return Err(ResponseError::Malformed(if not_object {
+                format!("expected a JSON object, got {}", body_excerpt(&resp.body))
+            } else {
+                format!("not JSON ({e}): {}", body_excerpt(&resp.body))
+            }));
+        }
     };
-    let jobs = match obj.remove("Jobs") {
-        Some(Value::Array(a)) => a,
+    let jobs: Vec<&RawValue> = match body.jobs.map(RawValue::get) {
+        Some(text) if text.starts_with('[') => serde_json::from_str(text)
+            .map_err(|e| ResponseError::Malformed(format!("Jobs: {e}")))?,
         // An error body sent with 200 (no Jobs, but a Code).
-        None if obj.contains_key("Code") || obj.contains_key("code") => {
+        None if body.code.is_some() || body.code_lower.is_some() => {
             return Err(ResponseError::Provider(parse_error(
                 resp.status,
                 &resp.headers,
@@ -321,15 +335,15 @@ pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
             )))
         }
         // Alibaba answers may leave an empty list out.
-        None | Some(Value::Null) => Vec::new(),
+        None | Some("null") => Vec::new(),
         Some(other) => {
             return Err(ResponseError::Malformed(format!(
                 "Jobs is not an array: {}",
-                body_excerpt(other.to_string().as_bytes())
+                body_excerpt(other.as_bytes())
             )))
         }
     };
-    let total = match obj.get("TotalCount") {
+    let total = match body.total {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) if s.parse::<u64>().is_ok() => s.parse().ok(),
         None | Some(Value::Null) => None,
@@ -341,11 +355,11 @@ pub fn parse_list(resp: &RawResponse) -> Result<ListPage, ResponseError> {
     };
     let records = jobs
         .into_iter()
-        .map(|j| match j {
-            Value::Object(o) => record(o),
-            other => Err(ResponseError::Malformed(format!(
+        .map(|j| match RawObject::parse(j) {
+            Some(o) => record_raw(&o),
+            None => Err(ResponseError::Malformed(format!(
                 "a Jobs element is not an object: {}",
-                body_excerpt(other.to_string().as_bytes())
+                body_excerpt(j.get().as_bytes())
             ))),
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -597,6 +597,19 @@ impl ListQuery {
         field.then_with(|| a.job_id.cmp(&b.job_id))
     }
 
+    /// The jobs `JobId` (or else `JobIds`) names, each once; `None` without ids.
+    fn id_candidates<'w>(&self, world: &'w PaiWorld) -> Option<Vec<&'w PaiJob>> {
+        let ids: Vec<&String> = match &self.job_id {
+            Some(id) => vec![id],
+            None if !self.job_ids.is_empty() => self.job_ids.iter().collect(),
+            None => return None,
+        };
+        let mut jobs: Vec<&PaiJob> = ids.into_iter().filter_map(|id| world.get(id)).collect();
+        jobs.sort_by(|a, b| a.job_id.cmp(&b.job_id));
+        jobs.dedup_by(|a, b| a.job_id == b.job_id);
+        Some(jobs)
+    }
+
     /// The matching jobs at positions `[start, start + len)` of the list order, and
     /// the number of matching jobs.
     pub fn window<'w>(
@@ -614,10 +627,17 @@ impl ListQuery {
             }
             _ => (i64::MIN, i64::MAX),
         };
-        let mut matching: Vec<&PaiJob> = world
-            .created_between(from, to)
-            .filter(|j| self.matches(world, j, now))
-            .collect();
+        let mut matching: Vec<&PaiJob> = match self.id_candidates(world) {
+            // Id look-ups read only the named jobs (the filters still apply).
+            Some(jobs) => jobs
+                .into_iter()
+                .filter(|j| self.matches(world, j, now))
+                .collect(),
+            None => world
+                .created_between(from, to)
+                .filter(|j| self.matches(world, j, now))
+                .collect(),
+        };
         let total = matching.len();
         let end = start.saturating_add(len).min(total);
         if start >= end {
