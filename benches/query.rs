@@ -6,7 +6,7 @@
 //! whether it meets its target.
 //!
 //! `cargo bench --bench query -- [--kinds all|K1,K2] [--jobs 1000000]
-//! [--iterations 200] [--rebuild] [--build-only] [--smoke]` prints one table per kind and
+//! [--iterations 200] [--rebuild] [--build-only] [--only TEXT] [--smoke]` prints one table per kind and
 //! writes `target/tmp/bench-query.json`. Mirrors are kept in
 //! `target/tmp/bench-query-<kind>-<N>.db`. `--smoke` runs every kind at 2,000
 //! objects and 5 runs per query (a quick check that every query answers).
@@ -35,6 +35,8 @@ struct Args {
     rebuild: bool,
     /// Only build (or migrate) the mirrors.
     build_only: bool,
+    /// Only the queries whose text contains this (for profiling one).
+    only: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -44,6 +46,7 @@ fn parse_args() -> Args {
         iterations: 200,
         rebuild: false,
         build_only: false,
+        only: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut smoke = false;
@@ -71,6 +74,10 @@ fn parse_args() -> Args {
             }
             "--rebuild" => args.rebuild = true,
             "--build-only" => args.build_only = true,
+            "--only" => {
+                args.only = Some(argv[i + 1].clone());
+                i += 1;
+            }
             "--smoke" => smoke = true,
             _ => {} // cargo passes --bench
         }
@@ -170,7 +177,11 @@ async fn bench_kind(kind: Kind, args: &Args, dir: &std::path::Path) -> (Vec<Row>
     let route = d.route().replace("{project_id}", "{project}");
 
     let mut rows = Vec::new();
+    let wanted = |q: &str| args.only.as_deref().is_none_or(|o| q.contains(o));
     for (class, q) in kinds::native_queries(kind) {
+        if !wanted(&q) {
+            continue;
+        }
         let p = params(&q);
         let (times, a) = time(args.iterations, || query::answer_text(&store, &source, &p)).await;
         let a = a.expect("query");
@@ -190,7 +201,7 @@ async fn bench_kind(kind: Kind, args: &Args, dir: &std::path::Path) -> (Vec<Row>
         });
     }
     if kind != Kind::ModelartsAlgorithms {
-        for (class, q) in kinds::API_JOBS {
+        for (class, q) in kinds::API_JOBS.iter().filter(|(_, q)| wanted(q)) {
             for follow in [false, true] {
                 let mut p = params(q);
                 if follow {
