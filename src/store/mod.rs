@@ -32,21 +32,6 @@ pub use record::{ColType, Column, Record, SqlValue, TableSpec};
 pub use runs::{RunMode, RunStats, RunSummary};
 pub use sync_state::SyncState;
 
-/// Bytes of the database file a reader maps into memory (SQLite clamps it to
-/// its compile-time maximum, 2 GB by default): pages are then read in place
-/// instead of copied by a `pread` each time, which dominates queries that
-/// visit many pages of a big mirror.
-const READER_MMAP_BYTES: u64 = 1 << 31;
-/// Page cache of each reader connection, in KiB (SQLite's default is 2 MB).
-const READER_CACHE_KIB: u64 = 32 * 1024;
-
-/// The read connections' tuning (a cache for the query module's page reads).
-fn read_tuning(options: SqliteConnectOptions) -> SqliteConnectOptions {
-    options
-        .pragma("mmap_size", READER_MMAP_BYTES.to_string())
-        .pragma("cache_size", format!("-{READER_CACHE_KIB}"))
-}
-
 /// The mirror database: one writer connection, a small pool of readers, and the
 /// webhook endpoints whose filters decide which events the outbox records.
 #[derive(Clone)]
@@ -84,7 +69,7 @@ impl Store {
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(read_tuning(options.read_only(true)))
+            .connect_with(options.read_only(true))
             .await
             .map_err(|e| StoreError::Open {
                 url: url.to_string(),
@@ -112,7 +97,7 @@ impl Store {
             .read_only(true);
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(read_tuning(options))
+            .connect_with(options)
             .await
             .map_err(|e| open_err(e.to_string()))?;
         let migrator = sqlx::migrate!("./migrations");
