@@ -1,37 +1,55 @@
-//! Query latency on a big ModelArts mirror: builds (once, then reuses) a mirror
-//! of N simulated training jobs through the store's own page writes, then
-//! times representative native queries (`jobmirror::query::answer`: parse,
-//! counts, page, body) and `/api/jobs` pages, and prints p50/p99 per query.
+//! Query latency on big mirrors, per kind: builds (once, then reuses) a mirror
+//! of N objects of each kind through the store's own page writes, then times
+//! representative native queries (`jobmirror::query::answer_text`: parameters,
+//! counts, page, the served body) and `/api/jobs` pages, and prints p50/p99
+//! per query with its class (indexed: p99 < 20 ms; fuzzy: p99 < 100 ms) and
+//! whether it meets its target.
 //!
-//! `cargo bench --bench query -- [--jobs 1000000] [--iterations 200] [--rebuild] [--smoke]`
-//! prints a table and writes `target/tmp/bench-query.json` (the mirror is kept
-//! in `target/tmp/bench-query-N.db`).
+//! `cargo bench --bench query -- [--kinds all|K1,K2] [--jobs 1000000]
+//! [--iterations 200] [--rebuild] [--build-only] [--only TEXT] [--smoke]` prints one table per kind and
+//! writes `target/tmp/bench-query.json`. Mirrors are kept in
+//! `target/tmp/bench-query-<kind>-<N>.db`. `--smoke` runs every kind at 2,000
+//! objects and 5 runs per query (a quick check that every query answers).
+
+#[path = "query/build.rs"]
+mod build;
+#[path = "query/kinds.rs"]
+mod kinds;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use jobmirror::config::{Config, SourceConfig};
-use jobmirror::providers::modelarts_training_jobs::{parse_list, TABLE};
-use jobmirror::providers::{Kind, RawResponse};
+use jobmirror::providers::Kind;
 use jobmirror::query::{self, jobs};
-use jobmirror::sim::{Clock, ModelArtsWorld};
-use jobmirror::store::{PageContext, RunMode, Store};
-use rand::SeedableRng;
-use serde_json::{json, Value};
+use jobmirror::store::Store;
+use kinds::{Class, SOURCE};
+use serde_json::json;
+
+/// Each query stops after this much measuring time (at least 20 runs).
+const BUDGET: Duration = Duration::from_secs(15);
 
 struct Args {
+    kinds: Vec<Kind>,
     jobs: usize,
     iterations: usize,
     rebuild: bool,
+    /// Only build (or migrate) the mirrors.
+    build_only: bool,
+    /// Only the queries whose text contains this (for profiling one).
+    only: Option<String>,
 }
 
 fn parse_args() -> Args {
     let mut args = Args {
+        kinds: vec![Kind::ModelartsTrainingJobs],
         jobs: 1_000_000,
         iterations: 200,
         rebuild: false,
+        build_only: false,
+        only: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut smoke = false;
     let mut i = 0;
     while i < argv.len() {
         match argv[i].as_str() {
@@ -43,187 +61,40 @@ fn parse_args() -> Args {
                 args.iterations = argv[i + 1].parse().expect("--iterations N");
                 i += 1;
             }
-            "--rebuild" => args.rebuild = true,
-            "--smoke" => {
-                args.jobs = 20_000;
-                args.iterations = 20;
+            "--kinds" => {
+                args.kinds = if argv[i + 1] == "all" {
+                    Kind::ALL.to_vec()
+                } else {
+                    argv[i + 1]
+                        .split(',')
+                        .map(|k| k.trim().parse().expect("--kinds all|K1,K2"))
+                        .collect()
+                };
+                i += 1;
             }
+            "--rebuild" => args.rebuild = true,
+            "--build-only" => args.build_only = true,
+            "--only" => {
+                args.only = Some(argv[i + 1].clone());
+                i += 1;
+            }
+            "--smoke" => smoke = true,
             _ => {} // cargo passes --bench
         }
         i += 1;
     }
+    if smoke {
+        args.kinds = Kind::ALL.to_vec();
+        args.jobs = 2_000;
+        args.iterations = 5;
+    }
     args
 }
-
-/// What a query is measured against.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Class {
-    /// Documented filters and sorts: target p99 < 20 ms.
-    Indexed,
-    /// `search_content` / `name`: target p99 < 100 ms.
-    Fuzzy,
-    /// Reported without a target (cost grows with the offset / table size).
-    Other,
-}
-
-impl Class {
-    fn label(self) -> &'static str {
-        match self {
-            Class::Indexed => "indexed (<20 ms)",
-            Class::Fuzzy => "fuzzy (<100 ms)",
-            Class::Other => "no target",
-        }
-    }
-
-    fn target_ms(self) -> Option<f64> {
-        match self {
-            Class::Indexed => Some(20.0),
-            Class::Fuzzy => Some(100.0),
-            Class::Other => None,
-        }
-    }
-}
-
-const NATIVE: &[(Class, &str)] = &[
-    (Class::Indexed, ""),
-    (Class::Indexed, "per_page=1000"),
-    (Class::Indexed, "sortBy=create_time&order=desc&per_page=100"),
-    (Class::Indexed, "sortBy=create_time&page=200&per_page=50"),
-    (Class::Indexed, "status=8"),
-    (
-        Class::Indexed,
-        "status=10&sortBy=create_time&order=desc&per_page=50",
-    ),
-    (Class::Indexed, "status=11&order=desc"),
-    (Class::Indexed, "status=12&sortBy=duration&order=desc"),
-    (Class::Indexed, "sortBy=duration&order=desc"),
-    (Class::Indexed, "sortBy=status&order=desc&page=50"),
-    (Class::Indexed, "sortBy=version_count&page=1000"),
-    (Class::Indexed, "sortBy=job_desc&order=desc"),
-    (Class::Fuzzy, "search_content=resnet"),
-    (
-        Class::Fuzzy,
-        "search_content=BERT-large-eval&sortBy=create_time&order=desc",
-    ),
-    (Class::Fuzzy, "search_content=12345"),
-    (Class::Fuzzy, "search_content=ne"),
-    (
-        Class::Fuzzy,
-        "search_content=bert&status=11&sortBy=create_time&order=desc",
-    ),
-    (
-        Class::Fuzzy,
-        "search_content=train&sortBy=duration&order=desc",
-    ),
-    (Class::Other, "sortBy=create_time&page=500&per_page=1000"),
-    (Class::Other, "include_deleted=true"),
-];
-
-const API_JOBS: &[(Class, &str)] = &[
-    (Class::Indexed, "limit=100"),
-    (Class::Indexed, "state=running"),
-    (Class::Fuzzy, "name=resnet"),
-];
 
 fn params(q: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(q.as_bytes())
         .into_owned()
         .collect()
-}
-
-fn source_config(url: &str) -> SourceConfig {
-    let text = format!(
-        r#"
-[database]
-url = "{url}"
-
-[sources.ma]
-kind = "modelarts-training-jobs"
-endpoint = "http://127.0.0.1:9"
-project_id = "0123456789abcdef0123456789abcdef"
-access_key = "AK"
-secret_key = "SK"
-"#
-    );
-    Config::from_toml(&text).expect("config").sources["ma"].clone()
-}
-
-/// Writes the world's default-workspace jobs as list pages of 1000, as the
-/// collector would, then marks 1% of them deleted.
-async fn build(store: &Store, jobs: usize) {
-    let started = Instant::now();
-    let start = chrono::DateTime::from_timestamp_millis(1_780_000_000_000).unwrap();
-    let (clock, _) = Clock::manual(start);
-    let mut world = ModelArtsWorld::new(clock);
-    // About 1 in 10 seeded jobs is in another workspace, which the source does not mirror.
-    world.seed(jobs + jobs / 8, &mut rand::rngs::StdRng::seed_from_u64(7));
-    let visible: Vec<Value> = world
-        .jobs()
-        .filter(|j| j.workspace_id == "0")
-        .take(jobs)
-        .map(|j| j.list_json())
-        .collect();
-    let quota = world.quota;
-    let limit = (quota - world.len() as i64).max(0);
-    drop(world);
-    // Every 100th job is last seen by an older run, so the sweep marks it deleted.
-    let old_run = store
-        .start_run("ma", Kind::ModelartsTrainingJobs.as_str(), RunMode::Full)
-        .await
-        .unwrap();
-    let new_run = store
-        .start_run("ma", Kind::ModelartsTrainingJobs.as_str(), RunMode::Full)
-        .await
-        .unwrap();
-    for (i, page) in visible.chunks(1000).enumerate() {
-        let gone: Vec<&Value> = page.iter().skip(99).step_by(100).collect();
-        let keep: Vec<&Value> = page
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| k % 100 != 99)
-            .map(|(_, j)| j)
-            .collect();
-        for (jobs, run_id) in [(gone, old_run), (keep, new_run)] {
-            let body = json!({"is_success": true, "job_total_count": visible.len(), "jobs": jobs});
-            let parsed = parse_list(&RawResponse {
-                status: 200,
-                headers: Default::default(),
-                body: body.to_string().into(),
-            })
-            .unwrap();
-            let ctx = PageContext {
-                source: "ma",
-                spec: &TABLE,
-                run_id,
-                announce_new: false,
-            };
-            store.apply_page(&ctx, parsed.records, None).await.unwrap();
-        }
-        if i % 100 == 99 {
-            eprintln!(
-                "  {} jobs written ({:.0} s)",
-                (i + 1) * 1000,
-                started.elapsed().as_secs_f64()
-            );
-        }
-    }
-    let deleted = store
-        .mark_unseen_deleted("ma", &TABLE, new_run)
-        .await
-        .unwrap();
-    store
-        .set_list_meta(
-            "ma",
-            Kind::ModelartsTrainingJobs,
-            &json!({"job_count_limit": limit, "quotas": quota}),
-        )
-        .await
-        .unwrap();
-    eprintln!(
-        "built: {} present, {deleted} deleted, in {:.1} s",
-        visible.len() as u64 - deleted,
-        started.elapsed().as_secs_f64()
-    );
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -232,8 +103,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 struct Row {
+    kind: Kind,
     class: Class,
     what: String,
+    runs: usize,
     p50: f64,
     p99: f64,
     max: f64,
@@ -241,12 +114,36 @@ struct Row {
     total: Option<u64>,
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
-    let args = parse_args();
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join(format!("bench-query-{}.db", args.jobs));
+impl Row {
+    fn meets(&self) -> Option<bool> {
+        self.class.target_ms().map(|t| self.p99 < t)
+    }
+}
+
+/// Runs `f` 3 times to warm up, then up to `iterations` times (within
+/// [`BUDGET`], at least 20), and returns the sorted timings.
+async fn time<F, Fut, T>(iterations: usize, mut f: F) -> (Vec<Duration>, T)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(f().await);
+    }
+    let started = Instant::now();
+    let mut times = Vec::with_capacity(iterations);
+    while times.len() < iterations && (times.len() < 20 || started.elapsed() < BUDGET) {
+        let t = Instant::now();
+        last = Some(f().await);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (times, last.expect("ran"))
+}
+
+async fn bench_kind(kind: Kind, args: &Args, dir: &std::path::Path) -> (Vec<Row>, Option<f64>) {
+    let db = dir.join(format!("bench-query-{kind}-{}.db", args.jobs));
     if args.rebuild {
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -254,120 +151,152 @@ async fn main() {
     }
     let fresh = !db.exists();
     let url = format!("sqlite://{}", db.display());
+    let opened = Instant::now();
     let store = Store::open(&url).await.expect("store");
-    if fresh {
+    let built = if fresh {
         eprintln!(
-            "building a mirror of {} jobs in {}",
+            "{kind}: building a mirror of {} in {}",
             args.jobs,
             db.display()
         );
-        build(&store, args.jobs).await;
+        Some(build::build(&store, kind, SOURCE, args.jobs).await)
     } else {
-        eprintln!("reusing {} (--rebuild to start over)", db.display());
+        eprintln!(
+            "{kind}: reusing {} (opened and migrated in {:.1} s; --rebuild to start over)",
+            db.display(),
+            opened.elapsed().as_secs_f64()
+        );
+        None
+    };
+    if args.build_only {
+        store.close().await;
+        return (Vec::new(), built);
     }
-    let source = source_config(&url);
+    let source = kinds::source_config(kind, &url);
+    let d = query::dialect(kind).expect("every kind has a dialect");
+    let route = d.route().replace("{project_id}", "{project}");
 
     let mut rows = Vec::new();
-    for (class, q) in NATIVE {
-        let p = params(q);
-        let mut times = Vec::with_capacity(args.iterations);
-        let mut last = None;
-        for i in 0..args.iterations + 3 {
-            let t = Instant::now();
-            let a = query::answer(&store, &source, &p).await.expect("query");
-            let took = t.elapsed();
-            assert_eq!(a.status, 200, "{q}: {}", a.body);
-            if i >= 3 {
-                times.push(took);
-            }
-            last = Some(a.body);
+    let wanted = |q: &str| args.only.as_deref().is_none_or(|o| q.contains(o));
+    for (class, q) in kinds::native_queries(kind) {
+        if !wanted(&q) {
+            continue;
         }
-        times.sort();
-        let body = last.unwrap();
+        let p = params(&q);
+        let (times, a) = time(args.iterations, || query::answer_text(&store, &source, &p)).await;
+        let a = a.expect("query");
+        assert_eq!(a.status, 200, "{kind} {q}: {}", a.body);
+        let body: serde_json::Value = serde_json::from_str(&a.body).expect("JSON body");
+        let (items, total) = kinds::page_facts(kind, &body);
         rows.push(Row {
-            class: *class,
-            what: format!("GET /v1/{{project}}/training-jobs?{q}"),
+            kind,
+            class,
+            what: format!("GET {route}?{q}"),
+            runs: times.len(),
             p50: percentile(&times, 0.5),
             p99: percentile(&times, 0.99),
             max: times.last().unwrap().as_secs_f64() * 1000.0,
-            items: body["jobs"].as_array().map_or(0, Vec::len),
-            total: body["job_total_count"].as_u64(),
+            items,
+            total,
         });
     }
-    // /api/jobs: the first page of each, then the page after it through its cursor.
-    for (class, q) in API_JOBS {
-        for follow in [false, true] {
-            let mut p = params(q);
-            if follow {
-                let first = jobs::list(&store, &p).await.expect("first page");
-                let Some(cursor) = first.next_cursor else {
-                    continue;
-                };
-                p.push(("cursor".into(), cursor));
-            }
-            let mut times = Vec::with_capacity(args.iterations);
-            let mut items = 0;
-            for i in 0..args.iterations + 3 {
-                let t = Instant::now();
-                let page = jobs::list(&store, &p).await.expect("api/jobs");
-                let took = t.elapsed();
-                items = page.items.len();
-                if i >= 3 {
-                    times.push(took);
+    if kind != Kind::ModelartsAlgorithms {
+        for (class, q) in kinds::API_JOBS.iter().filter(|(_, q)| wanted(q)) {
+            for follow in [false, true] {
+                let mut p = params(q);
+                if follow {
+                    let first = jobs::list(&store, &p).await.expect("first page");
+                    let Some(cursor) = first.next_cursor else {
+                        continue;
+                    };
+                    p.push(("cursor".into(), cursor));
                 }
+                let (times, page) = time(args.iterations, || jobs::list(&store, &p)).await;
+                let page = page.expect("api/jobs");
+                rows.push(Row {
+                    kind,
+                    class: *class,
+                    what: format!(
+                        "GET /api/jobs?{q}{}",
+                        if follow { "&cursor=<page 2>" } else { "" }
+                    ),
+                    runs: times.len(),
+                    p50: percentile(&times, 0.5),
+                    p99: percentile(&times, 0.99),
+                    max: times.last().unwrap().as_secs_f64() * 1000.0,
+                    items: page.items.len(),
+                    total: None,
+                });
             }
-            times.sort();
-            rows.push(Row {
-                class: *class,
-                what: format!(
-                    "GET /api/jobs?{q}{}",
-                    if follow { "&cursor=<page 2>" } else { "" }
-                ),
-                p50: percentile(&times, 0.5),
-                p99: percentile(&times, 0.99),
-                max: times.last().unwrap().as_secs_f64() * 1000.0,
-                items,
-                total: None,
-            });
         }
     }
+    store.close().await;
+    (rows, built)
+}
 
-    println!(
-        "\n{} jobs mirrored, {} runs per query (after 3 warm-up runs)\n",
-        args.jobs, args.iterations
-    );
-    println!("| query | class | p50 ms | p99 ms | max ms | rows | total |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    let mut json_rows = Vec::new();
-    let mut misses = Vec::new();
-    for r in &rows {
-        println!(
-            "| `{}` | {} | {:.2} | {:.2} | {:.2} | {} | {} |",
-            r.what,
-            r.class.label(),
-            r.p50,
-            r.p99,
-            r.max,
-            r.items,
-            r.total.map_or("-".to_string(), |t| t.to_string())
-        );
-        if r.class.target_ms().is_some_and(|t| r.p99 >= t) {
-            misses.push(r.what.clone());
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args = parse_args();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut all = Vec::new();
+    let mut builds = serde_json::Map::new();
+    for kind in args.kinds.clone() {
+        let (rows, built) = bench_kind(kind, &args, &dir).await;
+        if let Some(secs) = built {
+            builds.insert(kind.to_string(), json!(secs));
         }
-        json_rows.push(json!({
-            "query": r.what, "class": r.class.label(), "p50_ms": r.p50, "p99_ms": r.p99,
-            "max_ms": r.max, "rows": r.items, "total": r.total,
-        }));
+        println!(
+            "\n{kind}: {} objects mirrored, up to {} runs per query (after 3 warm-up runs)\n",
+            args.jobs, args.iterations
+        );
+        println!("| query | class | p50 ms | p99 ms | max ms | rows | total | meets |");
+        println!("|---|---|---:|---:|---:|---:|---:|---|");
+        for r in &rows {
+            println!(
+                "| `{}` | {} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
+                r.what,
+                r.class.label(),
+                r.p50,
+                r.p99,
+                r.max,
+                r.items,
+                r.total.map_or("-".to_string(), |t| t.to_string()),
+                match r.meets() {
+                    Some(true) => "yes",
+                    Some(false) => "**no**",
+                    None => "-",
+                }
+            );
+        }
+        all.extend(rows);
     }
+    let json_rows: Vec<_> = all
+        .iter()
+        .map(|r| {
+            json!({
+                "kind": r.kind.as_str(), "query": r.what, "class": r.class.label(),
+                "target_ms": r.class.target_ms(), "meets": r.meets(), "runs": r.runs,
+                "p50_ms": r.p50, "p99_ms": r.p99, "max_ms": r.max, "rows": r.items, "total": r.total,
+            })
+        })
+        .collect();
     let out = dir.join("bench-query.json");
-    let doc = json!({"jobs": args.jobs, "iterations": args.iterations, "results": json_rows});
+    let doc = json!({
+        "jobs_per_kind": args.jobs, "iterations": args.iterations,
+        "build_seconds": builds, "results": json_rows,
+    });
     if std::fs::write(&out, format!("{doc:#}\n")).is_ok() {
         println!("\nwritten: {}", out.display());
     }
+    let misses: Vec<String> = all
+        .iter()
+        .filter(|r| r.meets() == Some(false))
+        .map(|r| format!("{} {} (p99 {:.1} ms)", r.kind, r.what, r.p99))
+        .collect();
     if misses.is_empty() {
         println!("every query within its target");
     } else {
-        println!("over target: {}", misses.join("; "));
+        println!("over target:\n  {}", misses.join("\n  "));
     }
-    store.close().await;
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::body::to_bytes;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -146,10 +146,11 @@ pub async fn list(
             return unauthorized(d, &reason);
         }
     }
-    match query::answer(state.store(), source, &params).await {
+    match query::answer_text(state.store(), source, &params).await {
         Ok(a) => {
             let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
-            (status, Json(a.body)).into_response()
+            let json = [(header::CONTENT_TYPE, "application/json")];
+            (status, json, a.body).into_response()
         }
         Err(e) => {
             tracing::error!(source = %source.name, error = %e, "drop-in query failed");

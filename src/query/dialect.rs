@@ -130,6 +130,14 @@ pub trait Dialect: Send + Sync + 'static {
         serde_json::from_str(raw).unwrap_or(Value::Null)
     }
 
+    /// Appends [`Dialect::item`] of `raw` as compact JSON text. The default
+    /// copies `raw` as is: it is the provider's object as `serde_json` wrote
+    /// it, which reads back and writes again to the same text. A dialect
+    /// that overrides `item` overrides this too.
+    fn write_item(&self, raw: &str, out: &mut String) {
+        out.push_str(raw);
+    }
+
     /// The main columns for `--format table`.
     fn columns(&self) -> &'static [TableColumn];
 }

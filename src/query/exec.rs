@@ -2,6 +2,8 @@
 //! count and its page see the same snapshot): picks the cheapest exact way to
 //! count, and whether a name search starts from the trigram index.
 
+use std::collections::HashMap;
+
 use futures::{Stream, StreamExt, TryStreamExt};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
@@ -123,8 +125,8 @@ async fn scalar_i64(
 pub async fn plan(conn: &mut SqliteConnection, q: &Query, count: bool) -> Result<Plan, QueryError> {
     let mut matching = None;
     let mut search = NameSearch::Scan;
-    if let Some(phrase) = sql::trigram_phrase(q) {
-        if let Some(qb) = sql::trigram_count(q, &phrase) {
+    if let Some(m) = sql::trigram_phrase(q) {
+        if let Some(qb) = sql::trigram_count(q, &m) {
             let candidates = scalar_i64(conn, qb).await?;
             if count {
                 if let Some(source) = sql::trigram_only_source(q) {
@@ -217,15 +219,55 @@ pub async fn rows(
     Ok(out)
 }
 
+/// Pages of at most this many rows are read in two steps (see [`fetch`]).
+pub const LATE_READ_MAX_ROWS: u64 = 10_000;
+
+/// The rows of `q`'s window. A bounded page of a table with rowids is read in
+/// two steps, both in the caller's snapshot: the window's rowids in order
+/// (filters, order, offset and limit, without reading the selected columns,
+/// often from an index alone), then the selected columns of those rows by
+/// rowid. So rows skipped by the offset or left out by a sort never have
+/// their (large) selected columns read or carried through the sorter.
 async fn fetch(
     conn: &mut SqliteConnection,
     q: &Query,
     plan: &Plan,
 ) -> Result<Vec<Vec<SqlValue>>, QueryError> {
-    let mut qb = sql::select(q, plan.access())?;
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|r| decode(r).map_err(QueryError::from))
+    let late = q.table.has_rowid && q.limit.is_some_and(|l| l <= LATE_READ_MAX_ROWS);
+    if !late {
+        let mut qb = sql::select(q, plan.access())?;
+        let rows = qb.build().fetch_all(&mut *conn).await?;
+        return rows
+            .iter()
+            .map(|r| decode(r).map_err(QueryError::from))
+            .collect();
+    }
+    let mut qb = sql::select_rowids(q, plan.access())?;
+    let rowids: Vec<i64> = qb
+        .build()
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    if rowids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = sql::select_by_rowids(q, &rowids)?;
+    let mut by_rowid: HashMap<i64, Vec<SqlValue>> = HashMap::with_capacity(rowids.len());
+    for row in qb.build().fetch_all(&mut *conn).await? {
+        let mut values = decode(&row)?;
+        if let SqlValue::Int(rowid) = values.remove(0) {
+            by_rowid.insert(rowid, values);
+        }
+    }
+    rowids
+        .iter()
+        .map(|id| {
+            by_rowid.remove(id).ok_or_else(|| {
+                QueryError::Unsupported(format!("row {id} vanished within one snapshot"))
+            })
+        })
         .collect()
 }
 

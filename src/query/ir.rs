@@ -68,11 +68,17 @@ pub struct CountsTable {
 }
 
 /// A contentless FTS5 `trigram case_sensitive 1` table holding `lower(column)`
-/// of the present rows, keyed by the table's rowid.
+/// of the present rows, keyed by the table's rowid (needles of 3 or more
+/// characters).
 #[derive(Debug, Clone, Copy)]
 pub struct TrigramIndex {
     pub table: &'static str,
     pub column: &'static str,
+    /// For needles of 1 or 2 characters, which trigrams cannot serve: a
+    /// contentless FTS5 table (`detail=none`) whose tokens are the upper-case
+    /// hex of the UTF-8 of every 1- and 2-character substring of
+    /// `lower(column)` of the present rows, keyed by the table's rowid.
+    pub short: Option<&'static str>,
 }
 
 /// A column name (from a static table description).

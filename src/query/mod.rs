@@ -28,7 +28,9 @@ mod tests;
 
 pub use dialect::{Counts, Dialect, Facts, NativeError, Params, Request};
 pub use ir::{Bound, Col, Direction, Filter, Nulls, Query, SortKey, Table};
-pub use native::{answer, answer_all, NativeAnswer, Streamed, INCLUDE_DELETED};
+pub use native::{
+    answer, answer_all, answer_text, NativeAnswer, NativeText, Streamed, INCLUDE_DELETED,
+};
 
 use crate::providers::Kind;
 use crate::store::StoreError;

@@ -89,6 +89,23 @@ fn item(d: &dyn Dialect, row: Vec<SqlValue>) -> Value {
     }
 }
 
+/// A provider-shaped answer as the text served: HTTP status and JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NativeText {
+    pub status: u16,
+    /// Compact JSON, exactly as `serde_json` writes the provider's body.
+    pub body: String,
+}
+
+impl From<NativeError> for NativeText {
+    fn from(e: NativeError) -> Self {
+        NativeText {
+            status: e.status,
+            body: e.body.to_string(),
+        }
+    }
+}
+
 /// Answers a list query on `source`'s mirror exactly as the provider would
 /// (its body, or its error for a parameter it would reject).
 pub async fn answer(
@@ -96,6 +113,24 @@ pub async fn answer(
     source: &SourceConfig,
     params: &[(String, String)],
 ) -> Result<NativeAnswer, QueryError> {
+    let text = answer_text(store, source, params).await?;
+    let body = serde_json::from_str(&text.body)
+        .map_err(|e| QueryError::Unsupported(format!("the answer is not JSON: {e}")))?;
+    Ok(NativeAnswer {
+        status: text.status,
+        body,
+    })
+}
+
+/// [`answer`] as the served text. The rows' stored `raw` (the provider's
+/// object as compact JSON) is spliced into the rendered envelope as is
+/// ([`Dialect::write_item`]), so a page costs no JSON parsing or writing per
+/// row; the text is the one `serde_json` writes for the body [`answer`] returns.
+pub async fn answer_text(
+    store: &Store,
+    source: &SourceConfig,
+    params: &[(String, String)],
+) -> Result<NativeText, QueryError> {
     let d = dialect_of(source)?;
     let req = match request(d, source, params) {
         Ok(r) => r,
@@ -111,16 +146,45 @@ pub async fn answer(
     };
     let rows = exec::rows(&mut tx, &req.query, &plan).await?;
     tx.rollback().await?;
-    let items = rows.into_iter().map(|r| item(d, r)).collect();
     let facts = Facts {
         matching: plan.matching,
         unfiltered,
         list_meta,
     };
-    Ok(NativeAnswer {
-        status: 200,
-        body: d.render(&req, &facts, items),
-    })
+    let (head, tail) = envelope(d, &req, &facts)?;
+    let raws: Vec<String> = rows.into_iter().filter_map(raw_of).collect();
+    let mut body = String::with_capacity(
+        head.len() + tail.len() + raws.iter().map(|r| r.len() + 1).sum::<usize>(),
+    );
+    body.push_str(&head);
+    for (i, raw) in raws.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        d.write_item(raw, &mut body);
+    }
+    body.push_str(&tail);
+    Ok(NativeText { status: 200, body })
+}
+
+/// A row's `raw` (the only column native queries select).
+fn raw_of(row: Vec<SqlValue>) -> Option<String> {
+    match row.into_iter().next() {
+        Some(SqlValue::Text(raw)) => Some(raw),
+        _ => None,
+    }
+}
+
+/// The body's text before and after its list of items.
+fn envelope(d: &dyn Dialect, req: &Request, facts: &Facts) -> Result<(String, String), QueryError> {
+    let text = d
+        .render(req, facts, vec![Value::String(ITEMS_MARK.into())])
+        .to_string();
+    let mark = Value::String(ITEMS_MARK.into()).to_string();
+    let (head, tail) = text
+        .split_once(&mark)
+        .ok_or_else(|| QueryError::Unsupported("the dialect's body has no list".into()))?;
+    Ok((head.to_string(), tail.to_string()))
 }
 
 /// What [`answer_all`] hands its consumer, in order: one `Begin`, every row's
@@ -170,16 +234,10 @@ pub async fn answer_all(
         unfiltered,
         list_meta,
     };
-    let envelope = d
-        .render(&req, &facts, vec![Value::String(ITEMS_MARK.into())])
-        .to_string();
-    let mark = Value::String(ITEMS_MARK.into()).to_string();
-    let (head, tail) = envelope
-        .split_once(&mark)
-        .ok_or_else(|| QueryError::Unsupported("the dialect's body has no list".into()))?;
+    let (head, tail) = envelope(d, &req, &facts)?;
     emit(Streamed::Begin {
-        head,
-        tail,
+        head: &head,
+        tail: &tail,
         dialect: d,
     })?;
     let mut qb = super::sql::select(&req.query, plan.access())?;

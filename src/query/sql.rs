@@ -15,7 +15,9 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::ir::{Col, Direction, Filter, Nulls, Query, SortKey, Table, DELETED_AT, SOURCE};
+use super::ir::{
+    Col, Direction, Filter, Nulls, Query, SortKey, Table, TrigramIndex, DELETED_AT, SOURCE,
+};
 use crate::store::SqlValue;
 
 /// A query the compiler refuses (a programming error in a dialect, or a bad cursor).
@@ -77,14 +79,43 @@ type Qb = QueryBuilder<'static, Sqlite>;
 
 /// `SELECT <select> FROM <table> WHERE … ORDER BY … LIMIT ? OFFSET ?`.
 pub fn select(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
-    let access = access.into();
     let mut qb = Qb::new("SELECT ");
+    select_list(&mut qb, q)?;
+    window(qb, q, access.into())
+}
+
+/// [`select`] returning only each row's `rowid` (tables with one): the rows
+/// of the window are found without reading the selected columns, which
+/// [`select_by_rowids`] then reads for those rows alone.
+pub fn select_rowids(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
+    window(Qb::new("SELECT rowid"), q, access.into())
+}
+
+/// `SELECT rowid, <select> FROM <table> WHERE rowid IN (<rowids>)`, the
+/// rowids bound as one JSON array (rows in no particular order).
+pub fn select_by_rowids(q: &Query, rowids: &[i64]) -> Result<Qb, IrError> {
+    let mut qb = Qb::new("SELECT rowid, ");
+    select_list(&mut qb, q)?;
+    qb.push(" FROM ");
+    qb.push(q.table.name);
+    qb.push(" WHERE rowid IN (SELECT value FROM json_each(");
+    qb.push_bind(serde_json::to_string(rowids).unwrap_or_else(|_| "[]".into()));
+    qb.push("))");
+    Ok(qb)
+}
+
+fn select_list(qb: &mut Qb, q: &Query) -> Result<(), IrError> {
     for (i, c) in q.select.iter().enumerate() {
         if i > 0 {
             qb.push(", ");
         }
         qb.push(column(q.table, *c)?);
     }
+    Ok(())
+}
+
+/// `FROM … WHERE … ORDER BY … LIMIT ? OFFSET ?` after a select list.
+fn window(mut qb: Qb, q: &Query, access: Access) -> Result<Qb, IrError> {
     from(&mut qb, q.table, access.path);
     where_clause(&mut qb, q, access, true)?;
     let keys: Vec<&SortKey> = q.sort_keys().collect();
@@ -144,31 +175,39 @@ pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
     Some(build())
 }
 
+/// The FTS5 table and `MATCH` expression whose rows are the candidates of a
+/// name search (a superset of the rows whose name contains the needle).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtsMatch {
+    pub table: &'static str,
+    pub expr: String,
+}
+
 /// When `q` has a [`Filter::ContainsCi`] the table's trigram index can serve
-/// (present rows only, needle of at least 3 characters without NUL): the FTS5
-/// phrase to match.
-pub fn trigram_phrase(q: &Query) -> Option<String> {
+/// (present rows only, needle without NUL, of at least 3 characters, or of 1–2
+/// where the index has its short-needle table): the FTS5 match to run.
+pub fn trigram_phrase(q: &Query) -> Option<FtsMatch> {
     let tg = q.table.trigram?;
     if q.include_deleted {
         return None;
     }
     q.filters.iter().find_map(|f| match f {
-        Filter::ContainsCi(c, needle) if c.0 == tg.column => phrase(needle),
+        Filter::ContainsCi(c, needle) if c.0 == tg.column => fts_match(&tg, needle),
         _ => None,
     })
 }
 
 /// `SELECT COUNT(*) FROM <fts> WHERE <fts> MATCH ?`: rows of every source whose
-/// name contains the phrase (an upper bound of the matching rows, exact when
+/// name contains the needle (an upper bound of the matching rows, exact when
 /// the other filters are the source alone and it holds every present row).
-pub fn trigram_count(q: &Query, phrase: &str) -> Option<Qb> {
-    let tg = q.table.trigram?;
+pub fn trigram_count(q: &Query, m: &FtsMatch) -> Option<Qb> {
+    q.table.trigram?;
     let mut qb = Qb::new("SELECT COUNT(*) FROM ");
-    qb.push(tg.table);
+    qb.push(m.table);
     qb.push(" WHERE ");
-    qb.push(tg.table);
+    qb.push(m.table);
     qb.push(" MATCH ");
-    qb.push_bind(phrase.to_string());
+    qb.push_bind(m.expr.clone());
     Some(qb)
 }
 
@@ -203,14 +242,25 @@ pub fn source_holds_all(q: &Query, source: &str) -> Option<Qb> {
     Some(qb)
 }
 
-fn phrase(needle: &str) -> Option<String> {
-    if needle.chars().count() < 3 || needle.contains('\0') {
+/// The FTS5 match finding the rows whose `lower(column)` contains the needle
+/// folded the same way (ASCII letters only): a trigram phrase for 3 or more
+/// characters, else the hex token of the short-needle table.
+fn fts_match(tg: &TrigramIndex, needle: &str) -> Option<FtsMatch> {
+    if needle.is_empty() || needle.contains('\0') {
         return None;
     }
-    Some(format!(
-        "\"{}\"",
-        needle.to_ascii_lowercase().replace('"', "\"\"")
-    ))
+    let folded = needle.to_ascii_lowercase();
+    if folded.chars().count() >= 3 {
+        return Some(FtsMatch {
+            table: tg.table,
+            expr: format!("\"{}\"", folded.replace('"', "\"\"")),
+        });
+    }
+    let hex: String = folded.bytes().map(|b| format!("{b:02X}")).collect();
+    Some(FtsMatch {
+        table: tg.short?,
+        expr: format!("\"{hex}\""),
+    })
 }
 
 /// The `LIKE` pattern matching `needle` anywhere, with `\` as the escape.
@@ -350,17 +400,17 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
                 qb.push_bind(needle.to_ascii_lowercase());
                 qb.push(") > 0");
             } else {
-                let trigram = table
+                let fts = table
                     .trigram
                     .filter(|tg| tg.column == name && table.has_rowid)
-                    .zip(phrase(needle));
-                if let (NameSearch::Trigram, Some((tg, phrase))) = (search, trigram) {
+                    .and_then(|tg| fts_match(&tg, needle));
+                if let (NameSearch::Trigram, Some(m)) = (search, fts) {
                     qb.push("rowid IN (SELECT rowid FROM ");
-                    qb.push(tg.table);
+                    qb.push(m.table);
                     qb.push(" WHERE ");
-                    qb.push(tg.table);
+                    qb.push(m.table);
                     qb.push(" MATCH ");
-                    qb.push_bind(phrase);
+                    qb.push_bind(m.expr);
                     qb.push(") AND ");
                 }
                 qb.push(name);

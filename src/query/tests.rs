@@ -256,6 +256,14 @@ async fn hostile_and_odd_needles_match_literally() {
         ("\0", &[10]),
         ("L\0B", &[10]),
         ("resnet", &[11, 12]),
+        // 1–2 characters: the short-needle table, then LIKE.
+        ("RE", &[3, 4, 11, 12]),
+        ("e", &[1, 2, 3, 4, 6, 7, 11, 12]),
+        ("é", &[9]),
+        ("É", &[8]),
+        ("t\"", &[7]),
+        ("0%", &[1]),
+        ("Q", &[7]),
         ("", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
         ("zzz", &[]),
     ];
@@ -311,6 +319,9 @@ async fn counts_follow_inserts_status_changes_and_deletions() {
     assert_eq!(m.ids(&contains(ma(), "job-")).await, [1, 2, 4, 5]);
     assert_eq!(m.ids(&contains(ma(), "RENAMED")).await, [3]);
     assert_eq!(m.count(&contains(ma(), "job-")).await, 4);
+    assert_eq!(m.ids(&contains(ma(), "b-")).await, [1, 2, 4, 5]);
+    assert_eq!(m.count(&contains(ma(), "b-")).await, 4);
+    assert_eq!(m.ids(&contains(ma(), "D-")).await, [3]);
     // A deleted job that comes back is counted and found again.
     m.put("ma", vec![job(6, "job-6", 8, "", None)]).await;
     assert_eq!(m.count(&ma()).await, 6);

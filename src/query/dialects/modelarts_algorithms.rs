@@ -27,12 +27,14 @@ use crate::providers::Kind;
 use crate::query::dialect::{
     CellFormat, Counts, Dialect, Facts, NativeError, Params, Request, TableColumn,
 };
-use crate::query::ir::{Col, CountsTable, Direction, Filter, Index, Query, SortKey, Table};
+use crate::query::ir::{
+    Col, CountsTable, Direction, Filter, Index, Query, SortKey, Table, TrigramIndex,
+};
 
 /// The ModelArts algorithm list dialect.
 pub struct ModelartsAlgorithms;
 
-/// `modelarts_algorithms` with its query helpers (migration 0010).
+/// `modelarts_algorithms` with its query helpers (migrations 0010, 0013).
 pub static TABLE: Table = Table {
     name: "modelarts_algorithms",
     columns: &[
@@ -72,7 +74,11 @@ pub static TABLE: Table = Table {
         by: "status",
         null_key: "''",
     }),
-    trigram: None,
+    trigram: Some(TrigramIndex {
+        table: "modelarts_algorithms_names",
+        column: "name",
+        short: Some("modelarts_algorithms_name_grams"),
+    }),
     indexes: &[
         Index {
             name: "modelarts_algorithms_q_create",

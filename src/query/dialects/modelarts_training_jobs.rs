@@ -72,6 +72,7 @@ pub static TABLE: Table = Table {
     trigram: Some(TrigramIndex {
         table: "modelarts_training_jobs_names",
         column: "job_name",
+        short: Some("modelarts_training_jobs_name_grams"),
     }),
     indexes: INDEXES,
 };

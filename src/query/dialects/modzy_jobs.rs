@@ -102,6 +102,12 @@ pub static TABLE: Table = Table {
 pub const REPORT_ERROR_URL: &str = "https://support.modzy.com/hc/en-us/requests/new";
 const FINAL: &[&str] = &["COMPLETED", "CANCELED", "TIMEDOUT"];
 const DETAIL_ONLY: &[&str] = &["team", "hoursDeleteInput", "imageClassificationModel"];
+/// [`DETAIL_ONLY`] as they appear in a raw object's text.
+const DETAIL_ONLY_KEYS: &[&str] = &[
+    "\"team\":",
+    "\"hoursDeleteInput\":",
+    "\"imageClassificationModel\":",
+];
 
 /// `sort-by` names and their columns.
 const SORT_FIELDS: &[(&str, &str)] = &[
@@ -367,6 +373,15 @@ impl Dialect for ModzyJobs {
             }
         }
         v
+    }
+
+    fn write_item(&self, raw: &str, out: &mut String) {
+        // Only a job the collector refreshed from its details has these keys.
+        if DETAIL_ONLY_KEYS.iter().any(|k| raw.contains(k)) {
+            out.push_str(&self.item(raw).to_string());
+        } else {
+            out.push_str(raw);
+        }
     }
 
     fn columns(&self) -> &'static [TableColumn] {
