@@ -166,7 +166,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("Mirror: {}\n", db.display());
 
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let workers = config
         .sources
         .values()

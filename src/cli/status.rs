@@ -9,7 +9,7 @@ use crate::providers;
 use crate::store::Store;
 
 pub async fn status(config: Config) -> anyhow::Result<()> {
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
         "source",

@@ -15,7 +15,7 @@ pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Resul
     let sources = config.select_sources(names).map_err(|e| anyhow!(e))?;
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let hooks: Vec<_> = config.webhooks.values().cloned().collect();
     store.set_webhooks(hooks.clone());
     let dispatcher = Dispatcher::new(store.clone(), &hooks, &config.delivery)?;

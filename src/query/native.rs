@@ -102,7 +102,7 @@ pub async fn answer(
         Err(e) => return Ok(e.into()),
     };
     let list_meta = store.list_meta(&source.name).await?;
-    let mut tx = store.reader().begin().await?;
+    let mut tx = store.sqlite_reader()?.begin().await?;
     let plan = exec::plan(&mut tx, &req.query, req.counts.matching).await?;
     let unfiltered = if req.counts.unfiltered {
         Some(exec::count_unfiltered(&mut tx, &req.query).await?)
@@ -158,7 +158,7 @@ pub async fn answer_all(
     };
     req.query.limit = None;
     let list_meta = store.list_meta(&source.name).await?;
-    let mut tx = store.reader().begin().await?;
+    let mut tx = store.sqlite_reader()?.begin().await?;
     let plan = exec::plan(&mut tx, &req.query, req.counts.matching).await?;
     let unfiltered = if req.counts.unfiltered {
         Some(exec::count_unfiltered(&mut tx, &req.query).await?)
@@ -200,7 +200,7 @@ pub async fn row_counts(store: &Store, source: &SourceConfig) -> Result<(u64, u6
     let mut q = Query::new(d.table(), &[], Vec::new());
     q.filters
         .push(Filter::Eq(SOURCE, SqlValue::Text(source.name.clone())));
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.sqlite_reader()?.acquire().await?;
     let present = exec::plan(&mut conn, &q, true).await?.matching.unwrap_or(0);
     q.include_deleted = true;
     let all = exec::plan(&mut conn, &q, true).await?.matching.unwrap_or(0);
