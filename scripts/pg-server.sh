@@ -45,26 +45,31 @@ start)
     fi
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    rm -rf "$dir/data"
+    "$0" stop "$dir"
+    data="$dir/data"
+    rm -rf "$data"
     if [ "$(id -u)" = 0 ]; then
         chown postgres "$dir"
         if ! runuser -u postgres -- test -w "$dir"; then
-            echo "pg-server: $dir is not reachable by user postgres" >&2
-            exit 1
+            # e.g. a checkout under /root: the server's files go to /tmp instead.
+            data=$(mktemp -d /tmp/jobmirror-pg.XXXXXX)/data
+            chown postgres "$(dirname "$data")"
         fi
     fi
+    echo "$data" >"$dir/data-path"
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    as_owner "$bin/initdb" -D "$dir/data" -U jobmirror --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+    as_owner "$bin/initdb" -D "$data" -U jobmirror --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir/data -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    as_owner "$bin/pg_ctl" -D "$data" -l "$data/../server.log" -w -t 60 \
+        -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null || { cat "$data/../server.log" >&2; exit 1; }
     echo "$bin" >"$dir/bin"
     echo "postgres://jobmirror@127.0.0.1:$port/postgres"
     ;;
 stop)
-    if [ -f "$dir/bin" ] && [ -d "$dir/data" ]; then
-        as_owner "$(cat "$dir/bin")/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+    if [ -f "$dir/bin" ] && [ -f "$dir/data-path" ]; then
+        as_owner "$(cat "$dir/bin")/pg_ctl" -D "$(cat "$dir/data-path")" -m immediate stop >/dev/null 2>&1 || true
+        rm -f "$dir/data-path"
     fi
     ;;
 *)

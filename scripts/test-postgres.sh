@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suite against a throw-away PostgreSQL server (and SQLite, as
-# every test does both when JOBMIRROR_TEST_DATABASE_URL is set):
+# every test does both when TEST_DATABASE_URL is set):
 #
 #   scripts/test-postgres.sh [cargo test arguments...]
 #
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${CARGO_TARGET_DIR:-target}/pg-test"
 trap 'scripts/pg-server.sh stop "$dir"' EXIT
-JOBMIRROR_TEST_DATABASE_URL=$(scripts/pg-server.sh start "$dir")
-export JOBMIRROR_TEST_DATABASE_URL
-echo "PostgreSQL for tests: $JOBMIRROR_TEST_DATABASE_URL" >&2
+TEST_DATABASE_URL=$(scripts/pg-server.sh start "$dir")
+export TEST_DATABASE_URL
+echo "PostgreSQL for tests: $TEST_DATABASE_URL" >&2
 cargo test "$@"

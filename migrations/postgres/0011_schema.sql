@@ -6,8 +6,9 @@
 --   * jobmirror's own times stay ISO-8601 UTC text with milliseconds and a Z,
 --     and raw stays the provider's JSON text verbatim (not jsonb, which would
 --     reorder keys), so the contract reads the same on both backends;
---   * SQLite's strftime()/json_extract() used by the views are the functions
---     below; the trigram (FTS5) name index has no counterpart (name search scans).
+--   * SQLite's strftime() used by the views is jm_iso_text() below, and
+--     json_extract()/json_valid() exist with SQLite's meaning (object keys
+--     only); the trigram (FTS5) name index has no counterpart (name search scans).
 
 -- strftime('%Y-%m-%dT%H:%M:%fZ', t) of SQLite for the ISO-8601 forms it reads
 -- (date, optional time with optional fraction, optional Z or +HH:MM; no zone
@@ -54,6 +55,27 @@ CREATE FUNCTION jm_epoch_ms_iso(ms bigint) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT (to_char(to_timestamp(ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
         || '.' || lpad((ms % 1000)::text, 3, '0') || 'Z') COLLATE "C"
+$$;
+
+-- A JSON text as jsonb; NULL when it is not JSON (the query module's helper).
+CREATE FUNCTION jm_json(doc text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN doc::jsonb;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$;
+
+-- SQLite's json_valid(doc): 1 when doc is JSON text, else 0.
+CREATE FUNCTION json_valid(doc text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    PERFORM doc::jsonb;
+    RETURN 1;
+EXCEPTION WHEN others THEN
+    RETURN 0;
+END
 $$;
 
 -- SQLite's json_extract(doc, '$.a.b') for object-key paths: the value's text
@@ -513,7 +535,8 @@ CREATE TRIGGER modelarts_algorithms_count_update
     EXECUTE FUNCTION modelarts_algorithms_count();
 
 -- The unified `jobs` view: one simple view per job kind (SQLite 0011), with
--- the same columns and the same values.
+-- the same columns and the same values. Every text column is COLLATE "C", so
+-- the views sort and compare in byte order like the tables.
 
 CREATE VIEW jobs_modelarts_training_jobs AS
 SELECT
@@ -523,10 +546,10 @@ SELECT
     job_name AS name,
     CAST(status AS TEXT) COLLATE "C" AS status,
     state,
-    jm_epoch_ms_iso(create_time) AS created_at,
+    jm_epoch_ms_iso(create_time) COLLATE "C" AS created_at,
     changed_at AS updated_at,
     CASE WHEN state IN ('succeeded', 'failed', 'stopped') AND duration IS NOT NULL THEN
-        jm_epoch_ms_iso(create_time + duration)
+        jm_epoch_ms_iso(create_time + duration) COLLATE "C"
     END AS finished_at,
     duration AS duration_ms,
     first_seen_at,
@@ -613,7 +636,7 @@ CREATE INDEX modelarts_training_jobs_q_status_name
 CREATE INDEX modelarts_training_jobs_q_status_create
     ON modelarts_training_jobs (source, status, create_time, job_id) WHERE deleted_at IS NULL;
 CREATE INDEX modelarts_training_jobs_q_jobs_view ON modelarts_training_jobs
-    (jm_epoch_ms_iso(create_time) DESC, source, (CAST(job_id AS TEXT) COLLATE "C"))
+    ((jm_epoch_ms_iso(create_time) COLLATE "C") DESC, source, (CAST(job_id AS TEXT) COLLATE "C"))
     WHERE deleted_at IS NULL;
 
 CREATE INDEX swr_instance_jobs_q_created

@@ -132,7 +132,7 @@ async fn cycle_all(
                 requests += stats.requests;
                 failures.push(format!("{}: {error}", w.source().name));
             }
-            StepOutcome::Cancelled { .. } => {}
+            StepOutcome::Cancelled { .. } | StepOutcome::Held { .. } => {}
         }
     }
     Ok((requests, failures))

@@ -46,6 +46,9 @@ pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Resul
             ),
             Ok(StepOutcome::Failed { error, .. }) => failures.push(format!("{name}: {error}")),
             Ok(StepOutcome::Cancelled { .. }) => failures.push(format!("{name}: cancelled")),
+            Ok(StepOutcome::Held { holder }) => {
+                eprintln!("{name}: skipped: replica {holder} is syncing it")
+            }
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }

@@ -505,11 +505,18 @@ async fn access_hints_change_plans_never_answers() {
         } else {
             NameSearch::Scan
         };
-        let access = Access { search, path };
+        let access = Access {
+            search,
+            path,
+            ..Access::default()
+        };
         let mut qb = sql::select(&q, access).unwrap();
         let text = qb.sql().to_string();
         let rows = qb.build().fetch_all(&mut *conn).await.unwrap();
-        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| exec::decode(r).unwrap()).collect();
+        let rows: Vec<Vec<SqlValue>> = rows
+            .into_iter()
+            .map(|r| exec::decode(&crate::store::db::DbRow::Sqlite(r)).unwrap())
+            .collect();
         results.push((text, rows));
     }
     let (free, walk, indexed) = (&results[0].1, &results[1].1, &results[2].1);
@@ -533,6 +540,7 @@ async fn access_hints_change_plans_never_answers() {
         Access {
             search: NameSearch::Scan,
             path: PathHint::Index("sqlite_master"),
+            ..Access::default()
         },
     )
     .unwrap();

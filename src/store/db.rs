@@ -13,8 +13,9 @@ use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Postgres, QueryBuilder, Row, Sqlite, Type};
 
 /// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Backend {
+    #[default]
     Sqlite,
     Postgres,
 }
@@ -98,7 +99,7 @@ impl Pools {
 /// A value bound into a statement. NULLs are typed: PostgreSQL checks the type
 /// of every parameter, even a NULL one.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Arg {
+pub enum Arg {
     Int(Option<i64>),
     Real(Option<f64>),
     Text(Option<String>),
@@ -159,7 +160,7 @@ enum Part {
 
 /// One statement: SQL text with bound values in between.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Sql {
+pub struct Sql {
     parts: Vec<Part>,
 }
 
@@ -210,7 +211,7 @@ impl Sql {
     }
 
     /// The statement as a query builder of `DB`, its values bound in order.
-    fn build<DB: Database>(self) -> QueryBuilder<'static, DB>
+    pub(crate) fn build<DB: Database>(self) -> QueryBuilder<'static, DB>
     where
         Option<i64>: Encode<'static, DB> + Type<DB>,
         Option<f64>: Encode<'static, DB> + Type<DB>,
@@ -255,7 +256,7 @@ impl fmt::Display for Sql {
 }
 
 /// A result row of either backend.
-pub(crate) enum DbRow {
+pub enum DbRow {
     Sqlite(SqliteRow),
     Postgres(PgRow),
 }
@@ -314,8 +315,58 @@ pub(crate) enum Db<'a> {
     Postgres(&'a PgPool),
 }
 
+/// One connection of either backend (e.g. inside a transaction).
+pub enum Conn<'c> {
+    Sqlite(&'c mut sqlx::SqliteConnection),
+    Postgres(&'c mut sqlx::PgConnection),
+}
+
+/// Anything that lends a [`Conn`]: a connection or a transaction of either backend.
+pub trait AsConn {
+    fn conn(&mut self) -> Conn<'_>;
+}
+
+impl AsConn for sqlx::SqliteConnection {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+impl AsConn for sqlx::PgConnection {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Postgres(self)
+    }
+}
+impl AsConn for sqlx::pool::PoolConnection<Sqlite> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+impl AsConn for sqlx::pool::PoolConnection<Postgres> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Postgres(self)
+    }
+}
+impl AsConn for sqlx::Transaction<'_, Sqlite> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Sqlite(self)
+    }
+}
+impl AsConn for sqlx::Transaction<'_, Postgres> {
+    fn conn(&mut self) -> Conn<'_> {
+        Conn::Postgres(self)
+    }
+}
+impl AsConn for Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Postgres(t),
+        }
+    }
+}
+
 /// A transaction of either backend.
-pub(crate) enum Tx {
+pub enum Tx {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -423,6 +474,18 @@ impl Db<'_> {
 }
 
 #[allow(dead_code)]
+impl Conn<'_> {
+    run_on!(&mut Self, sql, c => &mut **c, c => &mut **c);
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[allow(dead_code)]
 impl Tx {
     run_on!(&mut Self, sql, t => &mut **t, t => &mut **t);
 
@@ -430,6 +493,13 @@ impl Tx {
         match self {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
         }
     }
 

@@ -8,6 +8,7 @@ mod changes;
 pub mod db;
 mod error;
 mod jobs;
+pub mod leases;
 mod list_meta;
 mod outbox;
 mod pages;
@@ -31,6 +32,7 @@ pub(crate) use db::{Db, Pools, Sql};
 pub use changes::StatusChange;
 pub use error::StoreError;
 pub use jobs::{ActiveRow, SourceCounts};
+pub use leases::{replica_id, Lease, LEASE_PERIOD};
 pub use outbox::{
     new_webhook_id, AttemptRecord, AttemptResolution, EndpointStats, EventStatus, EventSummary,
     OutboxEvent, Requeued,
@@ -168,14 +170,26 @@ impl Store {
         self.pools.close().await;
     }
 
-    /// The SQLite read pool (the query module's SQLite path).
+    /// The SQLite read pool (SQLite-only tests).
+    #[cfg(test)]
     pub(crate) fn sqlite_reader(&self) -> Result<&sqlx::SqlitePool, StoreError> {
         match &self.pools {
             Pools::Sqlite { reader, .. } => Ok(reader),
-            Pools::Postgres(_) => Err(StoreError::Unsupported(
-                "provider queries on a PostgreSQL mirror",
-            )),
+            Pools::Postgres(_) => Err(StoreError::Unsupported("a SQLite pool on PostgreSQL")),
         }
+    }
+
+    /// A read-only transaction seeing one snapshot (the query module's: a
+    /// count and its page agree). End it with `rollback`.
+    pub(crate) async fn read_snapshot(&self) -> Result<db::Tx, StoreError> {
+        let mut tx = self.reader().begin().await?;
+        if tx.backend() == Backend::Postgres {
+            tx.execute(Sql::new(
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            ))
+            .await?;
+        }
+        Ok(tx)
     }
 
     pub(crate) fn writer(&self) -> Db<'_> {

@@ -9,7 +9,7 @@ use crate::providers::modelarts_training_jobs::{parse_list, TABLE};
 use crate::providers::RawResponse;
 
 /// A fresh store on every test backend (SQLite; PostgreSQL too when
-/// `JOBMIRROR_TEST_DATABASE_URL` is set), each with the guard of its database.
+/// `TEST_DATABASE_URL` is set), each with the guard of its database.
 async fn stores() -> Vec<(TestDb, Store)> {
     let mut out = Vec::new();
     for db in TestDb::all().await {

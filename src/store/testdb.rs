@@ -1,4 +1,4 @@
-//! Test databases: a fresh SQLite file, or — when `JOBMIRROR_TEST_DATABASE_URL`
+//! Test databases: a fresh SQLite file, or — when `TEST_DATABASE_URL`
 //! names a PostgreSQL server — a fresh database on it (`CREATE DATABASE
 //! jm_test_<random>`), dropped when the [`TestDb`] is. Used by the unit tests
 //! and the integration harness, so the same tests run on both backends.
@@ -9,7 +9,8 @@ use super::db::Backend;
 
 /// The PostgreSQL server the tests use (a URL of an existing database there,
 /// e.g. `postgres://jobmirror@127.0.0.1:5433/postgres`); unset: SQLite only.
-pub const TEST_DATABASE_ENV: &str = "JOBMIRROR_TEST_DATABASE_URL";
+/// Not `JOBMIRROR_*`: every such variable is a config key to the binary.
+pub const TEST_DATABASE_ENV: &str = "TEST_DATABASE_URL";
 
 /// One test's database.
 pub struct TestDb {
@@ -22,7 +23,7 @@ pub struct TestDb {
 
 impl TestDb {
     /// A database of the backend the tests run on: PostgreSQL when
-    /// `JOBMIRROR_TEST_DATABASE_URL` is set, else SQLite.
+    /// `TEST_DATABASE_URL` is set, else SQLite.
     pub async fn current() -> TestDb {
         match std::env::var(TEST_DATABASE_ENV) {
             Ok(server) if !server.is_empty() => TestDb::postgres_on(&server).await,
@@ -30,7 +31,7 @@ impl TestDb {
         }
     }
 
-    /// SQLite, and PostgreSQL too when `JOBMIRROR_TEST_DATABASE_URL` is set.
+    /// SQLite, and PostgreSQL too when `TEST_DATABASE_URL` is set.
     pub async fn all() -> Vec<TestDb> {
         let mut out = vec![TestDb::sqlite()];
         if let Ok(server) = std::env::var(TEST_DATABASE_ENV) {
