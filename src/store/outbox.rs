@@ -334,8 +334,13 @@ impl Store {
         q.bind(lease_until).push(" WHERE id IN (SELECT e.id");
         eligible(&mut q, endpoint, now);
         q.push(" ORDER BY e.next_attempt_at, e.id LIMIT ")
-            .bind(limit as i64)
-            .push(") RETURNING id, webhook_id, endpoint, type, source, job_id, body, attempts");
+            .bind(limit as i64);
+        if self.backend() == super::Backend::Postgres {
+            // Replicas claiming at once skip each other's rows; a row claimed
+            // meanwhile is re-checked (no longer due) once its lock is free.
+            q.push(" FOR UPDATE OF e SKIP LOCKED");
+        }
+        q.push(") RETURNING id, webhook_id, endpoint, type, source, job_id, body, attempts");
         let rows = self.writer().fetch_all(q).await?;
         let mut events = rows
             .iter()
