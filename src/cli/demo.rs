@@ -132,7 +132,7 @@ async fn cycle_all(
                 requests += stats.requests;
                 failures.push(format!("{}: {error}", w.source().name));
             }
-            StepOutcome::Cancelled { .. } => {}
+            StepOutcome::Cancelled { .. } | StepOutcome::Held { .. } => {}
         }
     }
     Ok((requests, failures))
@@ -166,7 +166,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("Mirror: {}\n", db.display());
 
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let workers = config
         .sources
         .values()

@@ -66,7 +66,7 @@ pub async fn query(config: Config, args: QueryArgs) -> anyhow::Result<()> {
         })?
         .clone();
     let params = parse_params(&args.params)?;
-    let store = Store::open_read_only(&config.database.url)
+    let store = Store::open_config_read_only(&config.database)
         .await
         .context("opening the mirror")?;
     let stdout = std::io::stdout();

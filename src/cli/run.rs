@@ -21,7 +21,7 @@ const HTTP_GRACE: Duration = Duration::from_secs(3);
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("binding http.listen {}", config.http.listen))?;

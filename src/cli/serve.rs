@@ -14,7 +14,7 @@ use crate::store::Store;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
-    let store = Store::open_read_only(&config.database.url)
+    let store = Store::open_config_read_only(&config.database)
         .await
         .context("opening the mirror read-only")?;
     let listener = tokio::net::TcpListener::bind(config.http.listen)

@@ -9,7 +9,7 @@ use crate::providers;
 use crate::store::Store;
 
 pub async fn status(config: Config) -> anyhow::Result<()> {
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
         "source",
@@ -22,8 +22,11 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
         "deleted",
         "unfinished",
         "webhooks pending/dead",
+        "synced by (lease until)",
     ]);
     let hook_counts = store.webhook_source_counts().await?;
+    let now = crate::clock::now_text();
+    let leases = store.leases().await?;
     for s in config.sources.values() {
         let spec = providers::table_spec(s.kind);
         let counts = store
@@ -61,6 +64,11 @@ pub async fn status(config: Config) -> anyhow::Result<()> {
             {
                 let (pending, dead) = hook_counts.get(&s.name).copied().unwrap_or_default();
                 format!("{pending}/{dead}")
+            },
+            match leases.iter().find(|l| l.source == s.name) {
+                Some(l) if l.expires_at >= now => format!("{} ({})", l.holder, l.expires_at),
+                Some(l) => format!("- (expired: {})", l.holder),
+                None => "-".to_string(),
             },
         ]);
     }

@@ -15,7 +15,7 @@ pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Resul
     let sources = config.select_sources(names).map_err(|e| anyhow!(e))?;
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let hooks: Vec<_> = config.webhooks.values().cloned().collect();
     store.set_webhooks(hooks.clone());
     let dispatcher = Dispatcher::new(store.clone(), &hooks, &config.delivery)?;
@@ -46,6 +46,9 @@ pub async fn sync(config: Config, names: &[String], full: bool) -> anyhow::Resul
             ),
             Ok(StepOutcome::Failed { error, .. }) => failures.push(format!("{name}: {error}")),
             Ok(StepOutcome::Cancelled { .. }) => failures.push(format!("{name}: cancelled")),
+            Ok(StepOutcome::Held { holder }) => {
+                eprintln!("{name}: skipped: replica {holder} is syncing it")
+            }
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }

@@ -40,7 +40,7 @@ pub enum WebhooksCommand {
 }
 
 pub async fn webhooks(config: Config, cmd: WebhooksCommand) -> anyhow::Result<()> {
-    let store = Store::open(&config.database.url).await?;
+    let store = Store::open_config(&config.database).await?;
     let hooks: Vec<_> = config.webhooks.values().cloned().collect();
     store.set_webhooks(hooks.clone());
     let result = match cmd {

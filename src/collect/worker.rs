@@ -13,7 +13,9 @@ use super::CollectError;
 use crate::clock;
 use crate::config::SourceConfig;
 use crate::providers::{self, Kind};
-use crate::store::{RunMode, RunStats, Store, StoreError, SyncState, TableSpec};
+use crate::store::{
+    replica_id, RunMode, RunStats, Store, StoreError, SyncState, TableSpec, LEASE_PERIOD,
+};
 
 /// What the caller asks of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +40,11 @@ pub enum StepOutcome {
         stats: RunStats,
         error: CollectError,
     },
-    /// Stopped between pages by the cancellation token; committed pages stay.
+    /// Stopped between pages by the cancellation token (or because the
+    /// source's lease was lost); committed pages stay.
     Cancelled { run_id: i64, mode: RunMode },
+    /// Not run: another replica holds the source's lease (it syncs it).
+    Held { holder: String },
 }
 
 impl StepOutcome {
@@ -94,8 +99,54 @@ impl SourceWorker {
         }
     }
 
-    /// Runs one cycle. Only a failure to record the cycle itself is an `Err`.
+    /// Runs one cycle while holding the source's lease (renewed every third of
+    /// [`LEASE_PERIOD`]; losing it stops the cycle between pages), or returns
+    /// [`StepOutcome::Held`] when another replica holds it. Only a failure to
+    /// record the cycle itself is an `Err`.
     pub async fn step(
+        &self,
+        request: ModeRequest,
+        cancel: &CancellationToken,
+    ) -> Result<StepOutcome, StoreError> {
+        let name = self.source.name.as_str();
+        let me = replica_id();
+        if let Some(holder) = self.store.acquire_lease(name, me, LEASE_PERIOD).await? {
+            tracing::info!(source = %name, %holder, "another replica holds the source; skipped");
+            return Ok(StepOutcome::Held { holder });
+        }
+        let lease = cancel.child_token();
+        let renew = {
+            let (store, name, lease) = (self.store.clone(), name.to_string(), lease.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(LEASE_PERIOD / 3) => {}
+                        _ = lease.cancelled() => return,
+                    }
+                    match store.acquire_lease(&name, me, LEASE_PERIOD).await {
+                        Ok(None) => {}
+                        Ok(Some(holder)) => {
+                            tracing::warn!(source = %name, %holder, "lease lost; stopping the cycle");
+                            lease.cancel();
+                        }
+                        Err(e) => {
+                            tracing::warn!(source = %name, error = %e, "cannot renew the lease; stopping the cycle");
+                            lease.cancel();
+                        }
+                    }
+                }
+            })
+        };
+        let outcome = self.step_leased(request, &lease).await;
+        lease.cancel();
+        let _ = renew.await;
+        if let Err(e) = self.store.release_lease(name, me).await {
+            tracing::warn!(source = %name, error = %e, "cannot release the lease (it expires)");
+        }
+        outcome
+    }
+
+    async fn step_leased(
         &self,
         request: ModeRequest,
         cancel: &CancellationToken,

@@ -80,7 +80,11 @@ pub struct Config {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER@HOST[:PORT]/DB` (never with a password).
     pub url: String,
+    /// The PostgreSQL password (`database.password` or `database.password_file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Serialize)]

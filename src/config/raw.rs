@@ -130,16 +130,40 @@ impl RawConfig {
             .database
             .url
             .unwrap_or_else(|| "sqlite://jobmirror.db".to_string());
-        if !url.starts_with("sqlite:") {
-            p.add(
+        let password = p
+            .take(resolve_secret(
+                "database.password",
+                self.database.password.as_ref(),
+                self.database.password_file.as_ref(),
+            ))
+            .flatten();
+        match crate::store::Backend::of_url(&url) {
+            Some(crate::store::Backend::Sqlite) => {
+                if password.is_some() {
+                    p.add("database.password", "SQLite databases take no password");
+                }
+            }
+            Some(crate::store::Backend::Postgres) => match url::Url::parse(&url) {
+                Ok(u) if u.password().is_some() => p.add(
+                    "database.url",
+                    "holds a password; give it as database.password or database.password_file \
+                     (or JOBMIRROR_DATABASE__PASSWORD) so it is never shown",
+                ),
+                Ok(u) if u.host_str().is_none_or(str::is_empty) => p.add(
+                    "database.url",
+                    format!("{url:?} names no host (e.g. \"postgres://jobmirror@db.example/jobmirror\")"),
+                ),
+                Ok(_) => {}
+                Err(e) => p.add("database.url", format!("{url:?} is not a URL: {e}")),
+            },
+            None => p.add(
                 "database.url",
                 format!(
-                    "{url:?}: only sqlite:// URLs are supported (e.g. \"sqlite://jobmirror.db\")"
+                    "{:?}: only sqlite:// and postgres:// URLs are supported \
+                     (e.g. \"sqlite://jobmirror.db\" or \"postgres://jobmirror@db.example/jobmirror\")",
+                    crate::store::db::redact_url(&url)
                 ),
-            );
-        }
-        if self.database.password.is_some() || self.database.password_file.is_some() {
-            p.add("database.password", "SQLite databases take no password");
+            ),
         }
 
         let listen_text = self
@@ -233,7 +257,7 @@ impl RawConfig {
         }
         Ok(Config {
             path: None,
-            database: DatabaseConfig { url },
+            database: DatabaseConfig { url, password },
             http: HttpConfig {
                 listen: listen.expect("checked above"),
                 token,

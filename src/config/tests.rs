@@ -206,3 +206,39 @@ fn pai_history_start_is_validated_and_normalized() {
         "{p:?}"
     );
 }
+
+#[test]
+fn database_url_picks_the_backend_and_keeps_the_password_out_of_it() {
+    let pg = "[database]\nurl = \"postgres://jobmirror@db.example:5432/mirror\"\npassword = \"pg-very-secret\"\n";
+    let c = Config::from_toml(pg).unwrap();
+    assert_eq!(
+        c.database.url,
+        "postgres://jobmirror@db.example:5432/mirror"
+    );
+    assert_eq!(
+        c.database.password.as_ref().unwrap().expose(),
+        "pg-very-secret"
+    );
+    let shown = c.redacted_toml();
+    assert!(!shown.contains("pg-very-secret"), "{shown}");
+    assert!(!format!("{c:?}").contains("pg-very-secret"));
+
+    let p = problems("[database]\nurl = \"postgres://jm:hunter2@db.example/mirror\"\n");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("database.url: holds a password"), "{p:?}");
+    assert!(!p[0].contains("hunter2"), "{p:?}");
+
+    let p = problems("[database]\nurl = \"mysql://u:hunter2@h/db\"\n");
+    assert!(p[0].starts_with("database.url: "), "{p:?}");
+    assert!(
+        p[0].contains("sqlite://") && p[0].contains("postgres://"),
+        "{p:?}"
+    );
+    assert!(!p[0].contains("hunter2"), "{p:?}");
+
+    let p = problems("[database]\nurl = \"sqlite://x.db\"\npassword = \"pw\"\n");
+    assert_eq!(
+        p,
+        vec!["database.password: SQLite databases take no password"]
+    );
+}

@@ -1,12 +1,14 @@
-//! Runs compiled IR on one read connection (inside a read transaction, so a
-//! count and its page see the same snapshot): picks the cheapest exact way to
-//! count, and whether a name search starts from the trigram index.
+//! Runs compiled IR on one read connection of either backend (inside a read
+//! transaction, so a count and its page see the same snapshot): picks the
+//! cheapest exact way to count, and (SQLite) whether a name search starts from
+//! the trigram index and which index a page walks.
 
 use std::collections::HashMap;
 
 use futures::{Stream, StreamExt, TryStreamExt};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::{Row, TypeInfo, ValueRef};
+
+use crate::store::db::{AsConn, Backend, Conn, DbRow};
 
 use super::ir::{Bound, Direction, Filter, Nulls, Query, SOURCE};
 use super::sql::{self, Access, NameSearch, PathHint};
@@ -29,6 +31,7 @@ pub struct Plan {
     /// The access path of the page query.
     pub path: PathHint,
     pub matching: Option<u64>,
+    pub backend: Backend,
 }
 
 impl Plan {
@@ -36,6 +39,7 @@ impl Plan {
         Access {
             search: self.search,
             path: self.path,
+            backend: self.backend,
         }
     }
 }
@@ -113,16 +117,16 @@ fn rows_path(q: &Query, matching: Option<u64>) -> PathHint {
     }
 }
 
-async fn scalar_i64(
-    conn: &mut SqliteConnection,
-    mut qb: sqlx::QueryBuilder<'static, sqlx::Sqlite>,
-) -> Result<i64, QueryError> {
-    let row = qb.build().fetch_one(&mut *conn).await?;
-    Ok(row.try_get::<i64, _>(0)?)
+async fn scalar_i64(conn: &mut impl AsConn, qb: sql::Qb) -> Result<i64, QueryError> {
+    let row = conn.conn().fetch_one(qb.into_sql()).await?;
+    Ok(row.get::<i64, _>(0)?)
 }
 
 /// Decides the name-search strategy and, if `count`, counts the matching rows.
-pub async fn plan(conn: &mut SqliteConnection, q: &Query, count: bool) -> Result<Plan, QueryError> {
+pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan, QueryError> {
+    if conn.conn().backend() == Backend::Postgres {
+        return plan_postgres(conn, q, count).await;
+    }
     let mut matching = None;
     let mut search = NameSearch::Scan;
     if let Some(m) = sql::trigram_phrase(q) {
@@ -151,7 +155,14 @@ pub async fn plan(conn: &mut SqliteConnection, q: &Query, count: bool) -> Result
                     (NameSearch::Scan, Some(ix)) => PathHint::Index(ix),
                     (NameSearch::Scan, None) => PathHint::Free,
                 };
-                sql::count(q, Access { search, path })?
+                sql::count(
+                    q,
+                    Access {
+                        search,
+                        path,
+                        backend: Backend::Sqlite,
+                    },
+                )?
             }
         };
         matching = Some(scalar_i64(conn, qb).await?.max(0) as u64);
@@ -165,12 +176,37 @@ pub async fn plan(conn: &mut SqliteConnection, q: &Query, count: bool) -> Result
         search,
         path,
         matching,
+        backend: Backend::Sqlite,
+    })
+}
+
+/// PostgreSQL plans alone: only the count is chosen (the count table, else COUNT(*)).
+async fn plan_postgres(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan, QueryError> {
+    let backend = Backend::Postgres;
+    let access = Access {
+        backend,
+        ..Access::default()
+    };
+    let matching = if count {
+        let qb = match sql::count_from_counts_on(q, backend) {
+            Some(qb) => qb?,
+            None => sql::count(q, access)?,
+        };
+        Some(scalar_i64(conn, qb).await?.max(0) as u64)
+    } else {
+        None
+    };
+    Ok(Plan {
+        search: NameSearch::Scan,
+        path: PathHint::Free,
+        matching,
+        backend,
     })
 }
 
 /// Present (or, with `include_deleted`, all) rows of the source `q` is scoped
 /// to, ignoring every other filter.
-pub async fn count_unfiltered(conn: &mut SqliteConnection, q: &Query) -> Result<u64, QueryError> {
+pub async fn count_unfiltered(conn: &mut impl AsConn, q: &Query) -> Result<u64, QueryError> {
     let mut base = q.clone();
     base.filters
         .retain(|f| matches!(f, Filter::Eq(c, _) if c.0 == SOURCE.0));
@@ -178,8 +214,37 @@ pub async fn count_unfiltered(conn: &mut SqliteConnection, q: &Query) -> Result<
     Ok(plan(conn, &base, true).await?.matching.unwrap_or(0))
 }
 
-/// One row as values, by the type SQLite reports for each value.
-pub fn decode(row: &SqliteRow) -> Result<Vec<SqlValue>, sqlx::Error> {
+/// One row as values, by the type the backend reports for each value.
+pub fn decode(row: &DbRow) -> Result<Vec<SqlValue>, sqlx::Error> {
+    match row {
+        DbRow::Sqlite(row) => decode_sqlite(row),
+        DbRow::Postgres(row) => decode_postgres(row),
+    }
+}
+
+fn decode_postgres(row: &sqlx::postgres::PgRow) -> Result<Vec<SqlValue>, sqlx::Error> {
+    (0..row.columns().len())
+        .map(|i| {
+            let raw = row.try_get_raw(i)?;
+            if raw.is_null() {
+                return Ok(SqlValue::Null);
+            }
+            let ty = raw.type_info().name().to_string();
+            drop(raw);
+            Ok(match ty.as_str() {
+                "INT8" => SqlValue::Int(row.try_get::<i64, _>(i)?),
+                "INT4" => SqlValue::Int(row.try_get::<i32, _>(i)?.into()),
+                "INT2" => SqlValue::Int(row.try_get::<i16, _>(i)?.into()),
+                "BOOL" => SqlValue::Int(row.try_get::<bool, _>(i)?.into()),
+                "FLOAT8" => SqlValue::Real(row.try_get::<f64, _>(i)?),
+                "FLOAT4" => SqlValue::Real(row.try_get::<f32, _>(i)?.into()),
+                _ => SqlValue::Text(row.try_get::<String, _>(i)?),
+            })
+        })
+        .collect()
+}
+
+fn decode_sqlite(row: &sqlx::sqlite::SqliteRow) -> Result<Vec<SqlValue>, sqlx::Error> {
     (0..row.columns().len())
         .map(|i| {
             let raw = row.try_get_raw(i)?;
@@ -202,7 +267,7 @@ pub fn decode(row: &SqliteRow) -> Result<Vec<SqlValue>, sqlx::Error> {
 
 /// The rows of `q` (its window), decoded.
 pub async fn rows(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     q: &Query,
     plan: &Plan,
 ) -> Result<Vec<Vec<SqlValue>>, QueryError> {
@@ -229,33 +294,35 @@ pub const LATE_READ_MAX_ROWS: u64 = 10_000;
 /// rowid. So rows skipped by the offset or left out by a sort never have
 /// their (large) selected columns read or carried through the sorter.
 async fn fetch(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     q: &Query,
     plan: &Plan,
 ) -> Result<Vec<Vec<SqlValue>>, QueryError> {
-    let late = q.table.has_rowid && q.limit.is_some_and(|l| l <= LATE_READ_MAX_ROWS);
+    let late = conn.conn().backend() == Backend::Sqlite
+        && q.table.has_rowid
+        && q.limit.is_some_and(|l| l <= LATE_READ_MAX_ROWS);
     if !late {
-        let mut qb = sql::select(q, plan.access())?;
-        let rows = qb.build().fetch_all(&mut *conn).await?;
+        let qb = sql::select(q, plan.access())?;
+        let rows = conn.conn().fetch_all(qb.into_sql()).await?;
         return rows
             .iter()
             .map(|r| decode(r).map_err(QueryError::from))
             .collect();
     }
-    let mut qb = sql::select_rowids(q, plan.access())?;
-    let rowids: Vec<i64> = qb
-        .build()
-        .fetch_all(&mut *conn)
+    let qb = sql::select_rowids(q, plan.access())?;
+    let rowids: Vec<i64> = conn
+        .conn()
+        .fetch_all(qb.into_sql())
         .await?
         .iter()
-        .map(|r| r.try_get::<i64, _>(0))
+        .map(|r| r.get::<i64, _>(0))
         .collect::<Result<_, _>>()?;
     if rowids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = sql::select_by_rowids(q, &rowids)?;
+    let qb = sql::select_by_rowids(q, &rowids)?;
     let mut by_rowid: HashMap<i64, Vec<SqlValue>> = HashMap::with_capacity(rowids.len());
-    for row in qb.build().fetch_all(&mut *conn).await? {
+    for row in conn.conn().fetch_all(qb.into_sql()).await? {
         let mut values = decode(&row)?;
         if let SqlValue::Int(rowid) = values.remove(0) {
             by_rowid.insert(rowid, values);
@@ -299,13 +366,43 @@ fn split_keyset(q: &Query) -> Option<(Query, Query)> {
     Some((values, nulls))
 }
 
+/// The query builders a [`stream`] runs (they must outlive it).
+pub enum Built {
+    Sqlite(sqlx::QueryBuilder<'static, sqlx::Sqlite>),
+    Postgres(sqlx::QueryBuilder<'static, sqlx::Postgres>),
+}
+
+impl Built {
+    pub fn new(qb: sql::Qb) -> Built {
+        match qb.backend() {
+            Backend::Sqlite => Built::Sqlite(qb.into_sql().build()),
+            Backend::Postgres => Built::Postgres(qb.into_sql().build()),
+        }
+    }
+}
+
 /// The rows of `q` as a stream (flat memory), for following a list to its end.
 pub fn stream<'c>(
-    conn: &'c mut SqliteConnection,
-    qb: &'c mut sqlx::QueryBuilder<'static, sqlx::Sqlite>,
-) -> impl Stream<Item = Result<Vec<SqlValue>, QueryError>> + 'c {
-    qb.build()
-        .fetch(conn)
-        .map_err(QueryError::from)
-        .map(|r| r.and_then(|row| decode(&row).map_err(QueryError::from)))
+    conn: Conn<'c>,
+    built: &'c mut Built,
+) -> std::pin::Pin<Box<dyn Stream<Item = Result<Vec<SqlValue>, QueryError>> + Send + 'c>> {
+    match (conn, built) {
+        (Conn::Sqlite(c), Built::Sqlite(qb)) => Box::pin(
+            qb.build()
+                .fetch(c)
+                .map_err(QueryError::from)
+                .map(|r| r.and_then(|row| decode(&DbRow::Sqlite(row)).map_err(QueryError::from))),
+        ),
+        (Conn::Postgres(c), Built::Postgres(qb)) => Box::pin(
+            qb.build()
+                .fetch(c)
+                .map_err(QueryError::from)
+                .map(|r| r.and_then(|row| decode(&DbRow::Postgres(row)).map_err(QueryError::from))),
+        ),
+        _ => Box::pin(futures::stream::once(async {
+            Err(QueryError::Unsupported(
+                "a statement of one backend on a connection of the other".into(),
+            ))
+        })),
+    }
 }

@@ -323,7 +323,7 @@ fn list_order(a: &[SqlValue], b: &[SqlValue]) -> std::cmp::Ordering {
 /// merged.
 pub async fn list(store: &Store, params: &[(String, String)]) -> Result<JobsPage, JobsError> {
     let (q, limit) = parse(params)?;
-    let mut tx = store.reader().begin().await.map_err(QueryError::from)?;
+    let mut tx = store.read_snapshot().await.map_err(QueryError::from)?;
     let mut rows = Vec::new();
     for (_, table) in ARMS {
         let arm = Query { table, ..q.clone() };

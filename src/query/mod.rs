@@ -21,6 +21,7 @@ pub mod exec;
 pub mod ir;
 pub mod jobs;
 pub mod native;
+mod pg;
 pub mod sql;
 
 #[cfg(test)]

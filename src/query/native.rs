@@ -9,6 +9,7 @@ use super::exec;
 use super::ir::{Filter, Query, SOURCE};
 use super::{dialect, QueryError};
 use crate::config::SourceConfig;
+use crate::store::db::AsConn;
 use crate::store::{SqlValue, Store};
 
 /// jobmirror's extension of every native list: `include_deleted=true` also
@@ -137,7 +138,7 @@ pub async fn answer_text(
         Err(e) => return Ok(e.into()),
     };
     let list_meta = store.list_meta(&source.name).await?;
-    let mut tx = store.reader().begin().await?;
+    let mut tx = store.read_snapshot().await?;
     let plan = exec::plan(&mut tx, &req.query, req.counts.matching).await?;
     let unfiltered = if req.counts.unfiltered {
         Some(exec::count_unfiltered(&mut tx, &req.query).await?)
@@ -222,7 +223,7 @@ pub async fn answer_all(
     };
     req.query.limit = None;
     let list_meta = store.list_meta(&source.name).await?;
-    let mut tx = store.reader().begin().await?;
+    let mut tx = store.read_snapshot().await?;
     let plan = exec::plan(&mut tx, &req.query, req.counts.matching).await?;
     let unfiltered = if req.counts.unfiltered {
         Some(exec::count_unfiltered(&mut tx, &req.query).await?)
@@ -240,9 +241,9 @@ pub async fn answer_all(
         tail: &tail,
         dialect: d,
     })?;
-    let mut qb = super::sql::select(&req.query, plan.access())?;
+    let mut built = exec::Built::new(super::sql::select(&req.query, plan.access())?);
     {
-        let mut rows = Box::pin(exec::stream(&mut tx, &mut qb));
+        let mut rows = exec::stream(tx.conn(), &mut built);
         while let Some(row) = rows.next().await {
             emit(Streamed::Item(item(d, row?)))?;
         }
@@ -258,9 +259,10 @@ pub async fn row_counts(store: &Store, source: &SourceConfig) -> Result<(u64, u6
     let mut q = Query::new(d.table(), &[], Vec::new());
     q.filters
         .push(Filter::Eq(SOURCE, SqlValue::Text(source.name.clone())));
-    let mut conn = store.reader().acquire().await?;
+    let mut conn = store.read_snapshot().await?;
     let present = exec::plan(&mut conn, &q, true).await?.matching.unwrap_or(0);
     q.include_deleted = true;
     let all = exec::plan(&mut conn, &q, true).await?.matching.unwrap_or(0);
+    conn.rollback().await?;
     Ok((present, all.saturating_sub(present)))
 }

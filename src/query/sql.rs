@@ -13,11 +13,13 @@
 //! - the keyset position becomes the usual "strictly after" disjunction, with
 //!   the NULL placement of each key.
 
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::ir::{
     Col, Direction, Filter, Nulls, Query, SortKey, Table, TrigramIndex, DELETED_AT, SOURCE,
 };
+use crate::store::db::{Arg, Backend, Sql};
 use crate::store::SqlValue;
 
 /// A query the compiler refuses (a programming error in a dialect, or a bad cursor).
@@ -30,6 +32,8 @@ pub enum IrError {
     },
     #[error("the keyset position has {got} values for {want} sort keys")]
     KeysetArity { got: usize, want: usize },
+    #[error("no PostgreSQL spelling of the predicate {0}")]
+    NoPostgres(&'static str),
 }
 
 /// How a [`Filter::ContainsCi`] on a table's trigram-indexed column is evaluated.
@@ -59,36 +63,114 @@ pub enum PathHint {
     RowidOnly,
 }
 
-/// How a query is run: name search strategy and access path.
+/// How a query is run: name search strategy, access path, and the backend
+/// whose SQL is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Access {
     pub search: NameSearch,
     pub path: PathHint,
+    pub backend: Backend,
 }
 
 impl From<NameSearch> for Access {
     fn from(search: NameSearch) -> Access {
         Access {
             search,
-            path: PathHint::Free,
+            ..Access::default()
         }
     }
 }
 
-type Qb = QueryBuilder<'static, Sqlite>;
+/// A compiled statement for one backend: its text (with that backend's
+/// placeholders) and its bound values.
+pub struct Qb {
+    backend: Backend,
+    text: String,
+    binds: usize,
+    sql: Sql,
+    sqlite: Option<QueryBuilder<'static, Sqlite>>,
+}
+
+impl Qb {
+    /// A SQLite statement starting with `text`.
+    pub fn new(text: &str) -> Qb {
+        Qb::on(Backend::Sqlite, text)
+    }
+
+    /// A statement of `backend` starting with `text`.
+    pub fn on(backend: Backend, text: &str) -> Qb {
+        Qb {
+            backend,
+            text: text.to_string(),
+            binds: 0,
+            sql: Sql::new(text),
+            sqlite: None,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn push(&mut self, text: impl AsRef<str>) -> &mut Qb {
+        self.text.push_str(text.as_ref());
+        self.sql.push(text);
+        self
+    }
+
+    pub fn push_bind(&mut self, v: impl Into<Arg>) -> &mut Qb {
+        self.binds += 1;
+        match self.backend {
+            Backend::Sqlite => self.text.push('?'),
+            Backend::Postgres => self.text.push_str(&format!("${}", self.binds)),
+        }
+        self.sql.bind(v);
+        self
+    }
+
+    /// The statement's text, as the backend receives it.
+    pub fn sql(&self) -> &str {
+        &self.text
+    }
+
+    /// The SQLite query (for a statement of SQLite).
+    pub fn build(&mut self) -> sqlx::query::Query<'_, Sqlite, SqliteArguments<'static>> {
+        assert_eq!(self.backend, Backend::Sqlite, "a SQLite statement");
+        self.sqlite
+            .insert(self.sql.clone().build::<Sqlite>())
+            .build()
+    }
+
+    /// The statement, to run on a connection of its backend.
+    pub(crate) fn into_sql(self) -> Sql {
+        self.sql
+    }
+}
+
+/// A condition that holds (`1` on SQLite, `TRUE` on PostgreSQL), or not.
+fn truth(qb: &mut Qb, holds: bool) {
+    qb.push(match (qb.backend, holds) {
+        (Backend::Sqlite, true) => "1",
+        (Backend::Sqlite, false) => "0",
+        (Backend::Postgres, true) => "TRUE",
+        (Backend::Postgres, false) => "FALSE",
+    });
+}
 
 /// `SELECT <select> FROM <table> WHERE … ORDER BY … LIMIT ? OFFSET ?`.
 pub fn select(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
-    let mut qb = Qb::new("SELECT ");
+    let access = access.into();
+    let mut qb = Qb::on(access.backend, "SELECT ");
     select_list(&mut qb, q)?;
-    window(qb, q, access.into())
+    window(qb, q, access)
 }
 
 /// [`select`] returning only each row's `rowid` (tables with one): the rows
 /// of the window are found without reading the selected columns, which
 /// [`select_by_rowids`] then reads for those rows alone.
 pub fn select_rowids(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
-    window(Qb::new("SELECT rowid"), q, access.into())
+    let access = access.into();
+    window(Qb::on(access.backend, "SELECT rowid"), q, access)
 }
 
 /// `SELECT rowid, <select> FROM <table> WHERE rowid IN (<rowids>)`, the
@@ -109,7 +191,7 @@ fn select_list(qb: &mut Qb, q: &Query) -> Result<(), IrError> {
         if i > 0 {
             qb.push(", ");
         }
-        qb.push(column(q.table, *c)?);
+        qb.push(column(qb.backend, q.table, *c)?);
     }
     Ok(())
 }
@@ -129,7 +211,11 @@ fn window(mut qb: Qb, q: &Query, access: Access) -> Result<Qb, IrError> {
         }
     }
     qb.push(" LIMIT ");
-    qb.push_bind(q.limit.map_or(-1, clamp_i64));
+    match access.backend {
+        Backend::Sqlite => qb.push_bind(q.limit.map_or(-1, clamp_i64)),
+        // NULL: no limit.
+        Backend::Postgres => qb.push_bind(q.limit.map(clamp_i64)),
+    };
     qb.push(" OFFSET ");
     qb.push_bind(clamp_i64(q.offset));
     Ok(qb)
@@ -138,7 +224,7 @@ fn window(mut qb: Qb, q: &Query, access: Access) -> Result<Qb, IrError> {
 /// `SELECT COUNT(*) FROM <table> WHERE …` (order, window and keyset ignored).
 pub fn count(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
     let access = access.into();
-    let mut qb = Qb::new("SELECT COUNT(*)");
+    let mut qb = Qb::on(access.backend, "SELECT COUNT(*)");
     from(&mut qb, q.table, access.path);
     where_clause(&mut qb, q, access, false)?;
     Ok(qb)
@@ -147,6 +233,11 @@ pub fn count(q: &Query, access: impl Into<Access>) -> Result<Qb, IrError> {
 /// The count from the table's trigger-kept count table, when the filters are
 /// only equalities on `source` and the count table's column.
 pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
+    count_from_counts_on(q, Backend::Sqlite)
+}
+
+/// [`count_from_counts`] for `backend`.
+pub fn count_from_counts_on(q: &Query, backend: Backend) -> Option<Result<Qb, IrError>> {
     let ct = q.table.counts?;
     let servable = |c: &Col| c.0 == SOURCE.0 || c.0 == ct.by;
     let eligible = q.filters.iter().all(|f| match f {
@@ -158,13 +249,24 @@ pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
         return None;
     }
     let build = || {
-        let mut qb = Qb::new("SELECT COALESCE(SUM(n), 0) FROM ");
+        let mut qb = Qb::on(
+            backend,
+            match backend {
+                Backend::Sqlite => "SELECT COALESCE(SUM(n), 0) FROM ",
+                // SUM of BIGINT is NUMERIC there.
+                Backend::Postgres => "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ",
+            },
+        );
         qb.push(ct.table);
         let mut first = true;
         for f in &q.filters {
             qb.push(if first { " WHERE " } else { " AND " });
             first = false;
-            filter(&mut qb, q.table, f, Access::default())?;
+            let access = Access {
+                backend,
+                ..Access::default()
+            };
+            filter(&mut qb, q.table, f, access)?;
         }
         if !q.include_deleted {
             qb.push(if first { " WHERE " } else { " AND " });
@@ -235,7 +337,7 @@ pub fn trigram_only_source(q: &Query) -> Option<&str> {
 pub fn source_holds_all(q: &Query, source: &str) -> Option<Qb> {
     let ct = q.table.counts?;
     let mut qb = Qb::new("SELECT COALESCE(SUM(CASE WHEN source = ");
-    qb.push_bind(source.to_string());
+    qb.push_bind(source);
     qb.push(" THEN n ELSE 0 END), 0) = COALESCE(SUM(n), 0) FROM ");
     qb.push(ct.table);
     qb.push(" WHERE deleted = 0");
@@ -281,9 +383,12 @@ fn clamp_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn column(table: &Table, c: Col) -> Result<&'static str, IrError> {
+fn column(backend: Backend, table: &Table, c: Col) -> Result<&'static str, IrError> {
     if let Some((_, expr)) = table.computed.iter().find(|(n, _)| *n == c.0) {
-        Ok(expr)
+        match backend {
+            Backend::Sqlite => Ok(expr),
+            Backend::Postgres => super::pg::spelling(expr).ok_or(IrError::NoPostgres(expr)),
+        }
     } else if table.columns.contains(&c.0) {
         Ok(c.0)
     } else {
@@ -306,6 +411,10 @@ fn bind(qb: &mut Qb, v: &SqlValue) {
 fn from(qb: &mut Qb, table: &Table, path: PathHint) {
     qb.push(" FROM ");
     qb.push(table.name);
+    if qb.backend == Backend::Postgres {
+        // The planner chooses alone; no hints there.
+        return;
+    }
     match path {
         PathHint::Index(name) if table.indexes.iter().any(|ix| ix.name == name) => {
             qb.push(" INDEXED BY ");
@@ -326,7 +435,7 @@ fn where_clause(qb: &mut Qb, q: &Query, access: Access, seek: bool) -> Result<()
     };
     if !q.include_deleted {
         and(qb);
-        qb.push(column(q.table, DELETED_AT)?);
+        qb.push(column(qb.backend, q.table, DELETED_AT)?);
         qb.push(" IS NULL");
     }
     for f in &q.filters {
@@ -354,14 +463,17 @@ fn where_clause(qb: &mut Qb, q: &Query, access: Access, seek: bool) -> Result<()
 fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), IrError> {
     let search = access.search;
     // `+col` keeps an equality from being served by an index.
-    let unindexed = |c: &Col| access.path == PathHint::WalkOrder && c.0 != SOURCE.0;
+    let unindexed = |c: &Col| {
+        access.path == PathHint::WalkOrder && c.0 != SOURCE.0 && access.backend == Backend::Sqlite
+    };
+    let pg = access.backend == Backend::Postgres;
     match f {
         Filter::Eq(c, SqlValue::Null) => {
-            qb.push(column(table, *c)?);
+            qb.push(column(qb.backend, table, *c)?);
             qb.push(" IS NULL");
         }
         Filter::Eq(c, v) => {
-            let name = column(table, *c)?;
+            let name = column(qb.backend, table, *c)?;
             if unindexed(c) {
                 qb.push("+");
             }
@@ -370,10 +482,10 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
             bind(qb, v);
         }
         Filter::In(c, values) => {
-            let name = column(table, *c)?;
+            let name = column(qb.backend, table, *c)?;
             let values: Vec<&SqlValue> = values.iter().filter(|v| **v != SqlValue::Null).collect();
             if values.is_empty() {
-                qb.push("0");
+                truth(qb, false);
             } else {
                 if unindexed(c) {
                     qb.push("+");
@@ -390,9 +502,20 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
             }
         }
         Filter::ContainsCi(c, needle) => {
-            let name = column(table, *c)?;
+            let name = column(qb.backend, table, *c)?;
             if needle.is_empty() {
-                qb.push("1");
+                truth(qb, true);
+            } else if pg && needle.contains('\0') {
+                // PostgreSQL text never holds NUL.
+                truth(qb, false);
+            } else if pg {
+                // LIKE is case-sensitive there: compare lower() of both, in
+                // byte order ("C"), which folds ASCII letters only.
+                qb.push("lower((");
+                qb.push(name);
+                qb.push(") COLLATE \"C\") LIKE ");
+                qb.push_bind(like_pattern(&needle.to_ascii_lowercase()));
+                qb.push(" ESCAPE '\\'");
             } else if needle.contains('\0') {
                 qb.push("instr(lower(");
                 qb.push(name);
@@ -420,12 +543,23 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
             }
         }
         Filter::EqCi(c, text) => {
-            qb.push("lower(");
-            qb.push(column(table, *c)?);
-            qb.push(") = ");
+            if pg {
+                qb.push("lower((");
+                qb.push(column(qb.backend, table, *c)?);
+                qb.push(") COLLATE \"C\") = ");
+            } else {
+                qb.push("lower(");
+                qb.push(column(qb.backend, table, *c)?);
+                qb.push(") = ");
+            }
             qb.push_bind(text.to_ascii_lowercase());
         }
         Filter::Sql { sql, values } => {
+            let sql = if pg {
+                super::pg::spelling(sql).ok_or(IrError::NoPostgres(sql))?
+            } else {
+                sql
+            };
             let mut parts = sql.split('?');
             qb.push(parts.next().unwrap_or_default());
             let mut values = values.iter();
@@ -440,9 +574,9 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
             }
         }
         Filter::Range { col, lower, upper } => {
-            let name = column(table, *col)?;
+            let name = column(qb.backend, table, *col)?;
             if lower.is_none() && upper.is_none() {
-                qb.push("1");
+                truth(qb, true);
             }
             if let Some(b) = lower {
                 qb.push(name);
@@ -460,7 +594,7 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
         }
         Filter::Any(filters) => {
             if filters.is_empty() {
-                qb.push("0");
+                truth(qb, false);
             }
             for (i, f) in filters.iter().enumerate() {
                 if i > 0 {
@@ -481,8 +615,11 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
 }
 
 fn order_term(qb: &mut Qb, table: &Table, k: &SortKey) -> Result<(), IrError> {
-    qb.push(column(table, k.col)?);
-    qb.push(" COLLATE BINARY");
+    qb.push(column(qb.backend, table, k.col)?);
+    // PostgreSQL: every text column (views too) is declared COLLATE "C".
+    if qb.backend == Backend::Sqlite {
+        qb.push(" COLLATE BINARY");
+    }
     qb.push(match k.dir {
         Direction::Asc => " ASC",
         Direction::Desc => " DESC",
@@ -516,7 +653,7 @@ fn after(
         terms += 1;
         qb.push("(");
         for j in 0..i {
-            let name = column(table, keys[j].col)?;
+            let name = column(qb.backend, table, keys[j].col)?;
             qb.push(name);
             if values[j] == SqlValue::Null {
                 qb.push(" IS NULL");
@@ -526,7 +663,7 @@ fn after(
             }
             qb.push(" AND ");
         }
-        let name = column(table, k.col)?;
+        let name = column(qb.backend, table, k.col)?;
         if *v == SqlValue::Null {
             // NULLs first: every non-NULL value comes after.
             qb.push(name);
@@ -551,7 +688,7 @@ fn after(
         qb.push(")");
     }
     if terms == 0 {
-        qb.push("0");
+        truth(qb, false);
     }
     qb.push(")");
     Ok(())

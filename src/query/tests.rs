@@ -179,7 +179,7 @@ impl Mirror {
     }
 
     async fn ids(&self, q: &Query) -> Vec<i64> {
-        let mut conn = self.store.reader().acquire().await.unwrap();
+        let mut conn = self.store.sqlite_reader().unwrap().acquire().await.unwrap();
         let plan = exec::plan(&mut conn, q, false).await.unwrap();
         exec::rows(&mut conn, q, &plan)
             .await
@@ -195,7 +195,7 @@ impl Mirror {
     /// The count through every strategy: plan (counts table / trigram), and the
     /// plain scan both ways; all must agree.
     async fn count(&self, q: &Query) -> u64 {
-        let mut conn = self.store.reader().acquire().await.unwrap();
+        let mut conn = self.store.sqlite_reader().unwrap().acquire().await.unwrap();
         let planned = exec::plan(&mut conn, q, true)
             .await
             .unwrap()
@@ -371,7 +371,7 @@ async fn keyset_paging_walks_the_whole_order_once_with_nulls() {
         q.select = vec![Col("job_id"), Col(col)];
         q.order = vec![SortKey::new(Col(col), dir)];
         let full = {
-            let mut conn = m.store.reader().acquire().await.unwrap();
+            let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
             let plan = exec::plan(&mut conn, &q, false).await.unwrap();
             exec::rows(&mut conn, &q, &plan).await.unwrap()
         };
@@ -382,7 +382,7 @@ async fn keyset_paging_walks_the_whole_order_once_with_nulls() {
             let mut page = q.clone();
             page.after = after.clone();
             page.limit = Some(3);
-            let mut conn = m.store.reader().acquire().await.unwrap();
+            let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
             let plan = exec::plan(&mut conn, &page, false).await.unwrap();
             let rows = exec::rows(&mut conn, &page, &plan).await.unwrap();
             let Some(last) = rows.last() else { break };
@@ -402,7 +402,7 @@ async fn keyset_paging_walks_the_whole_order_once_with_nulls() {
 #[tokio::test]
 async fn the_planner_uses_the_query_indexes() {
     let m = Mirror::new().await;
-    let mut conn = m.store.reader().acquire().await.unwrap();
+    let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
     // (sortBy, order, status filter) → the index that must serve it with no sort step.
     for (col, dir, status, index) in [
         (
@@ -490,7 +490,7 @@ async fn access_hints_change_plans_never_answers() {
             .collect(),
     )
     .await;
-    let mut conn = m.store.reader().acquire().await.unwrap();
+    let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
     // Every index the dialect names exists (INDEXED BY must not fail).
     let names: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index'")
@@ -516,11 +516,18 @@ async fn access_hints_change_plans_never_answers() {
         } else {
             NameSearch::Scan
         };
-        let access = Access { search, path };
+        let access = Access {
+            search,
+            path,
+            ..Access::default()
+        };
         let mut qb = sql::select(&q, access).unwrap();
         let text = qb.sql().to_string();
         let rows = qb.build().fetch_all(&mut *conn).await.unwrap();
-        let rows: Vec<Vec<SqlValue>> = rows.iter().map(|r| exec::decode(r).unwrap()).collect();
+        let rows: Vec<Vec<SqlValue>> = rows
+            .into_iter()
+            .map(|r| exec::decode(&crate::store::db::DbRow::Sqlite(r)).unwrap())
+            .collect();
         results.push((text, rows));
     }
     let (free, walk, indexed) = (&results[0].1, &results[1].1, &results[2].1);
@@ -544,6 +551,7 @@ async fn access_hints_change_plans_never_answers() {
         Access {
             search: NameSearch::Scan,
             path: PathHint::Index("sqlite_master"),
+            ..Access::default()
         },
     )
     .unwrap();

@@ -3,9 +3,8 @@
 //! collector; the benchmark's "raw storage limit" (the same rows, the same table
 //! and indexes, written as fast as SQLite takes them) is measured with it.
 
-use sqlx::{QueryBuilder, Sqlite, Transaction};
-
-use super::pages::push_value;
+use super::db::{Sql, Tx};
+use super::pages::value_arg;
 use super::record::{Record, TableSpec};
 use super::{Store, StoreError};
 
@@ -14,7 +13,7 @@ const CHUNK: usize = 200;
 
 /// An open transaction of plain inserts.
 pub struct BulkInsert {
-    tx: Transaction<'static, Sqlite>,
+    tx: Tx,
     spec: &'static TableSpec,
     source: String,
     run_id: i64,
@@ -50,21 +49,28 @@ impl BulkInsert {
             cols = cols.join(", ")
         );
         for chunk in records.chunks(CHUNK) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(&head);
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(self.source.as_str());
-                for v in &r.values {
-                    push_value(&mut b, v);
+            let backend = self.tx.backend();
+            let mut q = Sql::new(&head);
+            q.push("VALUES ");
+            for (i, r) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind(self.source.as_str());
+                for (c, v) in spec.columns.iter().zip(&r.values) {
+                    q.push(", ").bind(value_arg(backend, c, v));
                 }
-                b.push_bind(r.state.as_str())
-                    .push_bind(r.raw.as_str())
-                    .push_bind(self.now.as_str())
-                    .push_bind(self.now.as_str())
-                    .push_bind(self.now.as_str())
-                    .push_bind(Option::<&str>::None)
-                    .push_bind(self.run_id);
-            });
-            q.build().execute(&mut *self.tx).await?;
+                for v in [
+                    r.state.as_str(),
+                    r.raw.as_str(),
+                    &self.now,
+                    &self.now,
+                    &self.now,
+                ] {
+                    q.push(", ").bind(v);
+                }
+                q.push(", ").bind(Option::<String>::None);
+                q.push(", ").bind(self.run_id).push(")");
+            }
+            self.tx.execute(q).await?;
         }
         Ok(())
     }

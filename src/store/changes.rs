@@ -1,7 +1,6 @@
 //! Reading the `status_changes` log.
 
-use sqlx::Row;
-
+use super::db::{Arg, Sql};
 use super::{Store, StoreError};
 
 /// One row of `status_changes`.
@@ -25,26 +24,26 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<StatusChange>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, source, kind, job_id, old_status, new_status, old_state, new_state, observed_at \
-             FROM status_changes WHERE id > ? ORDER BY id LIMIT ?",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?;
-        rows.into_iter()
+        let rows = self
+            .reader()
+            .fetch_all(Sql::with(
+                "SELECT id, source, kind, job_id, old_status, new_status, old_state, new_state, observed_at \
+                 FROM status_changes WHERE id > ? ORDER BY id LIMIT ?",
+                [Arg::from(after), Arg::from(limit)],
+            ))
+            .await?;
+        rows.iter()
             .map(|r| {
                 Ok(StatusChange {
-                    id: r.try_get("id")?,
-                    source: r.try_get("source")?,
-                    kind: r.try_get("kind")?,
-                    job_id: r.try_get("job_id")?,
-                    old_status: r.try_get("old_status")?,
-                    new_status: r.try_get("new_status")?,
-                    old_state: r.try_get("old_state")?,
-                    new_state: r.try_get("new_state")?,
-                    observed_at: r.try_get("observed_at")?,
+                    id: r.get("id")?,
+                    source: r.get("source")?,
+                    kind: r.get("kind")?,
+                    job_id: r.get("job_id")?,
+                    old_status: r.get("old_status")?,
+                    new_status: r.get("new_status")?,
+                    old_state: r.get("old_state")?,
+                    new_state: r.get("new_state")?,
+                    observed_at: r.get("observed_at")?,
                 })
             })
             .collect()

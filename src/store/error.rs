@@ -9,6 +9,8 @@ pub enum StoreError {
     Migrate(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("not supported yet: {0}")]
+    Unsupported(&'static str),
     #[error("stored cursor is not valid JSON: {0}")]
     Cursor(String),
 }

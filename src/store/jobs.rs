@@ -2,8 +2,7 @@
 //! watermarks, counts, and marking vanished rows deleted (with
 //! their `job.deleted` webhook events, in the same transaction).
 
-use sqlx::{QueryBuilder, Sqlite};
-
+use super::db::{Arg, Sql};
 use super::outbox::{insert_events, JobEvent};
 use super::record::TableSpec;
 use super::{Store, StoreError};
@@ -30,13 +29,14 @@ pub struct ActiveRow {
     pub raw: String,
 }
 
-fn checked<'a>(spec: &TableSpec, column: &'a str) -> &'a str {
+/// `column` of `spec`, quoted (a native name may be a reserved word).
+fn checked(spec: &TableSpec, column: &str) -> String {
     assert!(
         spec.has_column(column),
         "{column} is not a column of {}",
         spec.table
     );
-    column
+    format!("\"{column}\"")
 }
 
 impl Store {
@@ -52,10 +52,11 @@ impl Store {
             c = checked(spec, column),
             t = spec.table
         );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(source)
-            .fetch_one(self.writer())
-            .await?)
+        let row = self
+            .writer()
+            .fetch_one(Sql::with(&sql, [Arg::from(source)]))
+            .await?;
+        Ok(row.get(0)?)
     }
 
     /// The largest value of a text column among the source's rows (deleted
@@ -71,10 +72,11 @@ impl Store {
             c = checked(spec, column),
             t = spec.table
         );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(source)
-            .fetch_one(self.writer())
-            .await?)
+        let row = self
+            .writer()
+            .fetch_one(Sql::with(&sql, [Arg::from(source)]))
+            .await?;
+        Ok(row.get(0)?)
     }
 
     /// Rows (present) whose integer column is at least `from`.
@@ -90,11 +92,11 @@ impl Store {
             c = checked(spec, column),
             t = spec.table
         );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(source)
-            .bind(from)
-            .fetch_one(self.writer())
-            .await?)
+        let row = self
+            .writer()
+            .fetch_one(Sql::with(&sql, [Arg::from(source), Arg::from(from)]))
+            .await?;
+        Ok(row.get(0)?)
     }
 
     /// Present rows of the source.
@@ -103,10 +105,11 @@ impl Store {
             "SELECT COUNT(*) FROM {t} WHERE source = ? AND deleted_at IS NULL",
             t = spec.table
         );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(source)
-            .fetch_one(self.writer())
-            .await?)
+        let row = self
+            .writer()
+            .fetch_one(Sql::with(&sql, [Arg::from(source)]))
+            .await?;
+        Ok(row.get(0)?)
     }
 
     /// Ids of present rows not seen by any cycle since `since_run` (deletion candidates).
@@ -121,11 +124,11 @@ impl Store {
             id = spec.id_column,
             t = spec.table
         );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(source)
-            .bind(since_run)
-            .fetch_all(self.writer())
-            .await?)
+        let rows = self
+            .writer()
+            .fetch_all(Sql::with(&sql, [Arg::from(source), Arg::from(since_run)]))
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect::<Result<_, _>>()?)
     }
 
     /// Marks present rows not seen by any cycle since `since_run` as deleted, with
@@ -171,28 +174,25 @@ impl Store {
             Vanished::Ids(ids) => ids.chunks(500).map(Some).collect(),
         };
         for chunk in chunks {
-            let filter = |q: &mut QueryBuilder<'_, Sqlite>| {
+            let filter = |q: &mut Sql| {
                 q.push(" WHERE source = ");
-                q.push_bind(source.to_string());
+                q.bind(source);
                 q.push(" AND deleted_at IS NULL");
                 match (which, chunk) {
                     (Vanished::UnseenSince(run), _) => {
                         q.push(" AND last_seen_run < ");
-                        q.push_bind(run);
+                        q.bind(run);
                     }
                     (Vanished::Ids(_), Some(ids)) => {
                         q.push(format!(" AND CAST({} AS TEXT) IN (", spec.id_column));
-                        let mut sep = q.separated(", ");
-                        for id in ids {
-                            sep.push_bind(id.clone());
-                        }
+                        q.bind_list(ids);
                         q.push(")");
                     }
                     (Vanished::Ids(_), None) => {}
                 }
             };
             let vanished: Vec<VanishedRow> = if announce {
-                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+                let mut q = Sql::new(format!(
                     "SELECT CAST({id} AS TEXT), CAST({st} AS TEXT), state, raw, {name} FROM {t}",
                     id = spec.id_column,
                     st = spec.status_column,
@@ -201,17 +201,16 @@ impl Store {
                 ));
                 filter(&mut q);
                 q.push(format!(" ORDER BY {}", spec.id_column));
-                q.build_query_as().fetch_all(&mut *tx).await?
+                tx.fetch_as(q).await?
             } else {
                 Vec::new()
             };
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new(format!("UPDATE {} SET deleted_at = ", spec.table));
-            q.push_bind(now.clone());
+            let mut q = Sql::new(format!("UPDATE {} SET deleted_at = ", spec.table));
+            q.bind(now.as_str());
             q.push(", changed_at = ");
-            q.push_bind(now.clone());
+            q.bind(now.as_str());
             filter(&mut q);
-            marked += q.build().execute(&mut *tx).await?.rows_affected();
+            marked += tx.execute(q).await?;
             let events: Vec<JobEvent<'_>> = vanished
                 .iter()
                 .map(|(id, status, state, raw, name)| JobEvent {
@@ -259,10 +258,11 @@ impl Store {
              FROM {t} WHERE source = ?",
             t = spec.table
         );
-        let (present, deleted): (i64, i64) = sqlx::query_as(&sql)
-            .bind(source)
-            .fetch_one(self.reader())
+        let row = self
+            .reader()
+            .fetch_one(Sql::with(&sql, [Arg::from(source)]))
             .await?;
+        let (present, deleted): (i64, i64) = (row.get(0)?, row.get(1)?);
         let unfinished = self.unfinished_rows(source, spec, finished).await?.len() as i64;
         Ok(SourceCounts {
             present,

@@ -6,9 +6,9 @@
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use tokio::sync::watch;
 
+use super::db::{Arg, DbRow, Sql, Tx};
 use super::{Store, StoreError};
 use crate::clock;
 use crate::config::{EventType, WebhookConfig};
@@ -99,7 +99,7 @@ pub fn new_webhook_id() -> String {
 /// Writes the events for every endpoint that wants them, inside the caller's
 /// transaction. Returns the rows written.
 pub(crate) async fn insert_events(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     hooks: &[WebhookConfig],
     events: &[JobEvent<'_>],
     now: &str,
@@ -147,23 +147,27 @@ pub(crate) async fn insert_events(
         }
     }
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q = Sql::new(
             "INSERT INTO webhook_events (webhook_id, endpoint, type, source, kind, job_id, state, body, \
-             created_at, next_attempt_at) ",
+             created_at, next_attempt_at) VALUES ",
         );
-        q.push_values(chunk, |mut b, r| {
-            b.push_bind(r.webhook_id.as_str())
-                .push_bind(r.endpoint)
-                .push_bind(r.ty)
-                .push_bind(r.source.as_str())
-                .push_bind(r.kind.as_str())
-                .push_bind(r.job_id.as_str())
-                .push_bind(r.state.as_deref())
-                .push_bind(&*r.body)
-                .push_bind(now)
-                .push_bind(now);
-        });
-        q.build().execute(&mut **tx).await?;
+        for (i, r) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_list([
+                Arg::from(r.webhook_id.as_str()),
+                Arg::from(r.endpoint),
+                Arg::from(r.ty),
+                Arg::from(r.source.as_str()),
+                Arg::from(r.kind.as_str()),
+                Arg::from(r.job_id.as_str()),
+                Arg::from(r.state.as_deref()),
+                Arg::from(&*r.body),
+                Arg::from(now),
+                Arg::from(now),
+            ]);
+            q.push(")");
+        }
+        tx.execute(q).await?;
     }
     Ok(rows.len())
 }
@@ -261,13 +265,33 @@ pub struct Requeued {
     pub missing: Vec<String>,
 }
 
-/// Events of one endpoint that may be tried now: pending, due, and with no earlier
-/// pending event of the same job on that endpoint (dead ones do not hold back).
-const ELIGIBLE: &str = "FROM webhook_events e \
-     WHERE e.endpoint = ?1 AND e.status = 'pending' AND e.next_attempt_at <= ?2 \
-     AND NOT EXISTS (SELECT 1 FROM webhook_events p \
-         WHERE p.endpoint = e.endpoint AND p.source = e.source AND p.job_id = e.job_id \
-         AND p.status = 'pending' AND p.id < e.id)";
+/// Events of one endpoint that may be tried now: pending, due at `now`, and with
+/// no earlier pending event of the same job on that endpoint (dead ones do not
+/// hold back).
+fn eligible(q: &mut Sql, endpoint: &str, now: &str) {
+    q.push(" FROM webhook_events e WHERE e.endpoint = ")
+        .bind(endpoint)
+        .push(" AND e.status = 'pending' AND e.next_attempt_at <= ")
+        .bind(now)
+        .push(
+            " AND NOT EXISTS (SELECT 1 FROM webhook_events p \
+             WHERE p.endpoint = e.endpoint AND p.source = e.source AND p.job_id = e.job_id \
+             AND p.status = 'pending' AND p.id < e.id)",
+        );
+}
+
+fn outbox_event(r: &DbRow) -> Result<OutboxEvent, sqlx::Error> {
+    Ok(OutboxEvent {
+        id: r.get("id")?,
+        webhook_id: r.get("webhook_id")?,
+        endpoint: r.get("endpoint")?,
+        event_type: r.get("type")?,
+        source: r.get("source")?,
+        job_id: r.get("job_id")?,
+        body: r.get("body")?,
+        attempts: u32::try_from(r.get::<i64, _>("attempts")?).unwrap_or(0),
+    })
+}
 
 impl Store {
     /// Tells the store which endpoints exist: every event written from now on is
@@ -306,32 +330,21 @@ impl Store {
         lease_until: &str,
         limit: usize,
     ) -> Result<Vec<OutboxEvent>, StoreError> {
-        let sql = format!(
-            "UPDATE webhook_events SET next_attempt_at = ?3 WHERE id IN \
-             (SELECT e.id {ELIGIBLE} ORDER BY e.next_attempt_at, e.id LIMIT ?4) \
-             RETURNING id, webhook_id, endpoint, type, source, job_id, body, attempts"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(endpoint)
-            .bind(now)
-            .bind(lease_until)
-            .bind(limit as i64)
-            .fetch_all(self.writer())
-            .await?;
+        let mut q = Sql::new("UPDATE webhook_events SET next_attempt_at = ");
+        q.bind(lease_until).push(" WHERE id IN (SELECT e.id");
+        eligible(&mut q, endpoint, now);
+        q.push(" ORDER BY e.next_attempt_at, e.id LIMIT ")
+            .bind(limit as i64);
+        if self.backend() == super::Backend::Postgres {
+            // Replicas claiming at once skip each other's rows; a row claimed
+            // meanwhile is re-checked (no longer due) once its lock is free.
+            q.push(" FOR UPDATE OF e SKIP LOCKED");
+        }
+        q.push(") RETURNING id, webhook_id, endpoint, type, source, job_id, body, attempts");
+        let rows = self.writer().fetch_all(q).await?;
         let mut events = rows
-            .into_iter()
-            .map(|r| {
-                Ok(OutboxEvent {
-                    id: r.try_get("id")?,
-                    webhook_id: r.try_get("webhook_id")?,
-                    endpoint: r.try_get("endpoint")?,
-                    event_type: r.try_get("type")?,
-                    source: r.try_get("source")?,
-                    job_id: r.try_get("job_id")?,
-                    body: r.try_get("body")?,
-                    attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(0),
-                })
-            })
+            .iter()
+            .map(outbox_event)
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         events.sort_by_key(|e| e.id);
         Ok(events)
@@ -339,13 +352,12 @@ impl Store {
 
     /// Gives a claimed event back untried (shutdown mid-delivery): due at `at`.
     pub async fn release_event(&self, event_id: i64, at: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE webhook_events SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
-        )
-        .bind(at)
-        .bind(event_id)
-        .execute(self.writer())
-        .await?;
+        self.writer()
+            .execute(Sql::with(
+                "UPDATE webhook_events SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                [Arg::from(at), Arg::from(event_id)],
+            ))
+            .await?;
         Ok(())
     }
 
@@ -380,12 +392,11 @@ impl Store {
     /// When the next eligible event of `endpoint` is due (None: nothing pending
     /// that is not held back by an earlier event of its job).
     pub async fn next_due_at(&self, endpoint: &str) -> Result<Option<String>, StoreError> {
-        let sql = format!("SELECT e.next_attempt_at {ELIGIBLE} ORDER BY e.next_attempt_at LIMIT 1");
-        Ok(sqlx::query_scalar(&sql)
-            .bind(endpoint)
-            .bind("9999-12-31T23:59:59.999Z")
-            .fetch_optional(self.writer())
-            .await?)
+        let mut q = Sql::new("SELECT e.next_attempt_at");
+        eligible(&mut q, endpoint, "9999-12-31T23:59:59.999Z");
+        q.push(" ORDER BY e.next_attempt_at LIMIT 1");
+        let row = self.writer().fetch_optional(q).await?;
+        Ok(row.map(|r| r.get(0)).transpose()?)
     }
 
     /// Events in row order after `after_id`, at most `limit`, optionally of one status.
@@ -395,31 +406,31 @@ impl Store {
         after_id: i64,
         limit: usize,
     ) -> Result<Vec<EventSummary>, StoreError> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q = Sql::new(
             "SELECT id, webhook_id, endpoint, type, source, job_id, state, status, attempts, \
              created_at, next_attempt_at, last_error FROM webhook_events WHERE id > ",
         );
-        q.push_bind(after_id);
+        q.bind(after_id);
         if let Some(s) = status {
-            q.push(" AND status = ").push_bind(s.as_str());
+            q.push(" AND status = ").bind(s.as_str());
         }
-        q.push(" ORDER BY id LIMIT ").push_bind(limit as i64);
-        let rows = q.build().fetch_all(self.reader()).await?;
-        rows.into_iter()
+        q.push(" ORDER BY id LIMIT ").bind(limit as i64);
+        let rows = self.reader().fetch_all(q).await?;
+        rows.iter()
             .map(|r| {
                 Ok(EventSummary {
-                    id: r.try_get("id")?,
-                    webhook_id: r.try_get("webhook_id")?,
-                    endpoint: r.try_get("endpoint")?,
-                    event_type: r.try_get("type")?,
-                    source: r.try_get("source")?,
-                    job_id: r.try_get("job_id")?,
-                    state: r.try_get("state")?,
-                    status: r.try_get("status")?,
-                    attempts: r.try_get("attempts")?,
-                    created_at: r.try_get("created_at")?,
-                    next_attempt_at: r.try_get("next_attempt_at")?,
-                    last_error: r.try_get("last_error")?,
+                    id: r.get("id")?,
+                    webhook_id: r.get("webhook_id")?,
+                    endpoint: r.get("endpoint")?,
+                    event_type: r.get("type")?,
+                    source: r.get("source")?,
+                    job_id: r.get("job_id")?,
+                    state: r.get("state")?,
+                    status: r.get("status")?,
+                    attempts: r.get("attempts")?,
+                    created_at: r.get("created_at")?,
+                    next_attempt_at: r.get("next_attempt_at")?,
+                    last_error: r.get("last_error")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -433,18 +444,17 @@ impl Store {
         let mut out = Requeued::default();
         let mut tx = self.writer().begin().await?;
         for id in ids {
-            let done = sqlx::query(
-                "UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ?, \
-                 delivered_at = NULL WHERE webhook_id = ?",
-            )
-            .bind(&now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
+            let done = tx
+                .execute(Sql::with(
+                    "UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ?, \
+                     delivered_at = NULL WHERE webhook_id = ?",
+                    [Arg::from(now.as_str()), Arg::from(id)],
+                ))
+                .await?;
+            if done == 0 {
                 out.missing.push(id.clone());
             }
-            out.rows += done.rows_affected();
+            out.rows += done;
         }
         tx.commit().await?;
         if out.rows > 0 {
@@ -455,31 +465,34 @@ impl Store {
 
     /// Puts every dead event back in the queue, due now, with a fresh try count.
     pub async fn requeue_dead_webhook_events(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ? \
-             WHERE status = 'dead'",
-        )
-        .bind(clock::now_text())
-        .execute(self.writer())
-        .await?;
-        if done.rows_affected() > 0 {
+        let done = self
+            .writer()
+            .execute(Sql::with(
+                "UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ? \
+                 WHERE status = 'dead'",
+                [Arg::from(clock::now_text())],
+            ))
+            .await?;
+        if done > 0 {
             self.notify_outbox();
         }
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// Pending and dead event rows per source: `source → (pending, dead)`.
     pub async fn webhook_source_counts(
         &self,
     ) -> Result<std::collections::HashMap<String, (i64, i64)>, StoreError> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT source, status, COUNT(*) FROM webhook_events \
-             WHERE status IN ('pending', 'dead') GROUP BY source, status",
-        )
-        .fetch_all(self.reader())
-        .await?;
+        let rows = self
+            .reader()
+            .fetch_all(Sql::new(
+                "SELECT source, status, COUNT(*) FROM webhook_events \
+                 WHERE status IN ('pending', 'dead') GROUP BY source, status",
+            ))
+            .await?;
         let mut out = std::collections::HashMap::new();
-        for (source, status, n) in rows {
+        for r in rows {
+            let (source, status, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
             let e: &mut (i64, i64) = out.entry(source).or_default();
             if status == "pending" {
                 e.0 = n;
@@ -496,11 +509,12 @@ impl Store {
         &self,
         known: &[String],
     ) -> Result<Vec<EndpointStats>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT endpoint, status, COUNT(*) AS n FROM webhook_events GROUP BY endpoint, status",
-        )
-        .fetch_all(self.reader())
-        .await?;
+        let rows = self
+            .reader()
+            .fetch_all(Sql::new(
+                "SELECT endpoint, status, COUNT(*) AS n FROM webhook_events GROUP BY endpoint, status",
+            ))
+            .await?;
         let mut stats: std::collections::BTreeMap<String, EndpointStats> = known
             .iter()
             .map(|k| {
@@ -514,9 +528,9 @@ impl Store {
             })
             .collect();
         for r in rows {
-            let endpoint: String = r.try_get("endpoint")?;
-            let status: String = r.try_get("status")?;
-            let n: i64 = r.try_get("n")?;
+            let endpoint: String = r.get("endpoint")?;
+            let status: String = r.get("status")?;
+            let n: i64 = r.get("n")?;
             let e = stats
                 .entry(endpoint.clone())
                 .or_insert_with(|| EndpointStats {
@@ -530,14 +544,18 @@ impl Store {
             }
         }
         for e in stats.values_mut() {
-            e.last_error = sqlx::query_as(
-                "SELECT a.attempted_at, a.error FROM webhook_attempts a \
-                 JOIN webhook_events e ON e.id = a.event_id \
-                 WHERE e.endpoint = ? AND a.error IS NOT NULL ORDER BY a.id DESC LIMIT 1",
-            )
-            .bind(&e.endpoint)
-            .fetch_optional(self.reader())
-            .await?;
+            let row = self
+                .reader()
+                .fetch_optional(Sql::with(
+                    "SELECT a.attempted_at, a.error FROM webhook_attempts a \
+                     JOIN webhook_events e ON e.id = a.event_id \
+                     WHERE e.endpoint = ? AND a.error IS NOT NULL ORDER BY a.id DESC LIMIT 1",
+                    [Arg::from(e.endpoint.as_str())],
+                ))
+                .await?;
+            e.last_error = row
+                .map(|r| Ok::<_, sqlx::Error>((r.get(0)?, r.get(1)?)))
+                .transpose()?;
         }
         Ok(stats.into_values().collect())
     }
@@ -545,23 +563,24 @@ impl Store {
 
 /// One try and its consequence, inside the caller's transaction.
 async fn record_one(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     event_id: i64,
     attempt: &AttemptRecord,
     resolution: &AttemptResolution,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-            "INSERT INTO webhook_attempts (event_id, attempted_at, http_status, duration_ms, response_body, error) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(event_id)
-        .bind(&attempt.attempted_at)
-        .bind(attempt.http_status.map(i64::from))
-        .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
-        .bind(attempt.response_body.as_deref())
-        .bind(attempt.error.as_deref())
-        .execute(&mut **tx)
-        .await?;
+    tx.execute(Sql::with(
+        "INSERT INTO webhook_attempts (event_id, attempted_at, http_status, duration_ms, response_body, error) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            Arg::from(event_id),
+            Arg::from(attempt.attempted_at.as_str()),
+            Arg::from(attempt.http_status.map(i64::from)),
+            Arg::from(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX)),
+            Arg::from(attempt.response_body.as_deref()),
+            Arg::from(attempt.error.as_deref()),
+        ],
+    ))
+    .await?;
     let (status, next, delivered_at) = match resolution {
         AttemptResolution::Delivered => ("delivered", None, Some(attempt.attempted_at.as_str())),
         AttemptResolution::Retry { next_attempt_at } => {
@@ -569,19 +588,20 @@ async fn record_one(
         }
         AttemptResolution::Dead => ("dead", None, None),
     };
-    sqlx::query(
+    tx.execute(Sql::with(
         "UPDATE webhook_events SET status = ?, attempts = attempts + 1, \
-             next_attempt_at = COALESCE(?, next_attempt_at), last_attempt_at = ?, \
-             last_error = COALESCE(?, last_error), delivered_at = COALESCE(?, delivered_at) \
-             WHERE id = ?",
-    )
-    .bind(status)
-    .bind(next)
-    .bind(&attempt.attempted_at)
-    .bind(attempt.error.as_deref())
-    .bind(delivered_at)
-    .bind(event_id)
-    .execute(&mut **tx)
+         next_attempt_at = COALESCE(?, next_attempt_at), last_attempt_at = ?, \
+         last_error = COALESCE(?, last_error), delivered_at = COALESCE(?, delivered_at) \
+         WHERE id = ?",
+        [
+            Arg::from(status),
+            Arg::from(next),
+            Arg::from(attempt.attempted_at.as_str()),
+            Arg::from(attempt.error.as_deref()),
+            Arg::from(delivered_at),
+            Arg::from(event_id),
+        ],
+    ))
     .await?;
     Ok(())
 }

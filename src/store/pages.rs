@@ -5,10 +5,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
-
+use super::db::{Arg, Backend, Sql, Tx};
 use super::outbox::{insert_events, JobEvent};
-use super::record::{Record, SqlValue, TableSpec};
+use super::record::{ColType, Column, Record, SqlValue, TableSpec};
 use super::{Store, StoreError};
 use crate::clock;
 use crate::config::EventType;
@@ -49,26 +48,49 @@ struct Existing {
     deleted: bool,
 }
 
-/// Binds a column value, borrowing its text (pages carry large JSON columns).
-pub(crate) fn push_value<'args>(
-    b: &mut sqlx::query_builder::Separated<'_, 'args, Sqlite, &str>,
-    v: &'args SqlValue,
-) {
-    match v {
-        SqlValue::Null => b.push_bind(Option::<&str>::None),
-        SqlValue::Int(i) => b.push_bind(*i),
-        SqlValue::Real(f) => b.push_bind(*f),
-        SqlValue::Text(s) => b.push_bind(s.as_str()),
-    };
+/// A native value bound for its column. SQLite columns are flexibly typed and
+/// keep the value as it is; PostgreSQL's are strict, so there a value of
+/// another type is converted when it can be without loss, else stored as NULL
+/// (`raw` always keeps the provider's original).
+pub(crate) fn value_arg(backend: Backend, col: &Column, v: &SqlValue) -> Arg {
+    if backend == Backend::Sqlite {
+        return match v {
+            SqlValue::Null => Arg::Text(None),
+            SqlValue::Int(i) => Arg::from(*i),
+            SqlValue::Real(f) => Arg::from(*f),
+            SqlValue::Text(s) => Arg::from(s.as_str()),
+        };
+    }
+    match col.ty {
+        ColType::Integer | ColType::Bool => Arg::Int(match v {
+            SqlValue::Int(i) => Some(*i),
+            SqlValue::Real(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Some(*f as i64),
+            SqlValue::Text(s) => s.parse().ok(),
+            SqlValue::Real(_) | SqlValue::Null => None,
+        }),
+        ColType::Real => Arg::Real(match v {
+            SqlValue::Int(i) => Some(*i as f64),
+            SqlValue::Real(f) => Some(*f),
+            SqlValue::Text(s) => s.parse().ok(),
+            SqlValue::Null => None,
+        }),
+        ColType::Text | ColType::Json => Arg::Text(match v {
+            SqlValue::Int(i) => Some(i.to_string()),
+            SqlValue::Real(f) => Some(f.to_string()),
+            SqlValue::Text(s) => Some(s.clone()),
+            SqlValue::Null => None,
+        }),
+    }
 }
 
-fn id_value<'r>(spec: &TableSpec, r: &'r Record) -> &'r SqlValue {
+/// The native id of `r` bound for the id column.
+fn id_arg(backend: Backend, spec: &TableSpec, r: &Record) -> Arg {
     let idx = spec
         .columns
         .iter()
         .position(|c| c.name == spec.id_column)
         .unwrap_or(0);
-    &r.values[idx]
+    value_arg(backend, &spec.columns[idx], &r.values[idx])
 }
 
 impl Store {
@@ -188,39 +210,34 @@ fn page_events<'a>(
 }
 
 async fn load_existing(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     ctx: &PageContext<'_>,
     records: &[Record],
 ) -> Result<HashMap<String, Existing>, StoreError> {
     let spec = ctx.spec;
     let mut map = HashMap::with_capacity(records.len());
+    let backend = tx.backend();
     for chunk in records.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        let mut q = Sql::new(format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, state, raw, deleted_at \
              FROM {t} WHERE source = ",
             id = spec.id_column,
             st = spec.status_column,
             t = spec.table
         ));
-        q.push_bind(ctx.source);
+        q.bind(ctx.source);
         q.push(format!(" AND {} IN (", spec.id_column));
-        {
-            let mut sep = q.separated(", ");
-            for r in chunk {
-                push_value(&mut sep, id_value(spec, r));
-            }
-        }
+        q.bind_list(chunk.iter().map(|r| id_arg(backend, spec, r)));
         q.push(")");
-        let rows = q.build().fetch_all(&mut **tx).await?;
-        for row in rows {
-            let id: String = row.try_get("id")?;
+        for row in tx.fetch_all(q).await? {
+            let id: String = row.get("id")?;
             map.insert(
                 id,
                 Existing {
-                    status: row.try_get("status")?,
-                    state: row.try_get("state")?,
-                    raw: row.try_get("raw")?,
-                    deleted: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
+                    status: row.get("status")?,
+                    state: row.get("state")?,
+                    raw: row.get("raw")?,
+                    deleted: row.get::<Option<String>, _>("deleted_at")?.is_some(),
                 },
             );
         }
@@ -229,13 +246,18 @@ async fn load_existing(
 }
 
 async fn upsert(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     ctx: &PageContext<'_>,
     records: &[&Record],
     now: &str,
 ) -> Result<(), StoreError> {
     let spec = ctx.spec;
-    let cols: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+    // Quoted: a native name may be a reserved word (`user` on PostgreSQL).
+    let cols: Vec<String> = spec
+        .columns
+        .iter()
+        .map(|c| format!("\"{}\"", c.name))
+        .collect();
     let head = format!(
         "INSERT INTO {t} (source, {cols}, state, raw, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
         t = spec.table,
@@ -243,7 +265,7 @@ async fn upsert(
     );
     let updates: Vec<String> = cols
         .iter()
-        .filter(|c| **c != spec.id_column)
+        .filter(|c| c.trim_matches('"') != spec.id_column)
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let tail = format!(
@@ -253,78 +275,75 @@ async fn upsert(
         id = spec.id_column,
         updates = updates.join(", ")
     );
+    let backend = tx.backend();
     for chunk in records.chunks(INSERT_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(&head);
-        q.push_values(chunk.iter().copied(), |mut b, r| {
-            b.push_bind(ctx.source);
-            for v in &r.values {
-                push_value(&mut b, v);
+        let mut q = Sql::new(&head);
+        q.push("VALUES ");
+        for (i, r) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(ctx.source);
+            for (c, v) in spec.columns.iter().zip(&r.values) {
+                q.push(", ").bind(value_arg(backend, c, v));
             }
-            b.push_bind(r.state.as_str())
-                .push_bind(r.raw.as_str())
-                .push_bind(now)
-                .push_bind(now)
-                .push_bind(now)
-                .push_bind(Option::<String>::None)
-                .push_bind(ctx.run_id);
-        });
+            for v in [r.state.as_str(), r.raw.as_str(), now, now, now] {
+                q.push(", ").bind(v);
+            }
+            q.push(", ").bind(Option::<String>::None);
+            q.push(", ").bind(ctx.run_id).push(")");
+        }
         q.push(&tail);
-        q.build().execute(&mut **tx).await?;
+        tx.execute(q).await?;
     }
     Ok(())
 }
 
 /// Marks unchanged rows as seen by this cycle.
 async fn touch(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     ctx: &PageContext<'_>,
     records: &[&Record],
     now: &str,
 ) -> Result<(), StoreError> {
     let spec = ctx.spec;
+    let backend = tx.backend();
     for chunk in records.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("UPDATE {t} SET last_seen_at = ", t = spec.table));
-        q.push_bind(now);
+        let mut q = Sql::new(format!("UPDATE {t} SET last_seen_at = ", t = spec.table));
+        q.bind(now);
         q.push(", last_seen_run = ");
-        q.push_bind(ctx.run_id);
+        q.bind(ctx.run_id);
         q.push(" WHERE source = ");
-        q.push_bind(ctx.source);
+        q.bind(ctx.source);
         q.push(format!(" AND {} IN (", spec.id_column));
-        {
-            let mut sep = q.separated(", ");
-            for r in chunk {
-                push_value(&mut sep, id_value(spec, r));
-            }
-        }
+        q.bind_list(chunk.iter().map(|r| id_arg(backend, spec, r)));
         q.push(")");
-        q.build().execute(&mut **tx).await?;
+        tx.execute(q).await?;
     }
     Ok(())
 }
 
 async fn insert_changes(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     ctx: &PageContext<'_>,
     changes: &[(&Record, &Existing)],
     now: &str,
 ) -> Result<(), StoreError> {
     for chunk in changes.chunks(INSERT_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO status_changes (source, kind, job_id, old_status, new_status, old_state, new_state, observed_at, run_id) ",
+        let mut q = Sql::new(
+            "INSERT INTO status_changes (source, kind, job_id, old_status, new_status, old_state, new_state, observed_at, run_id) VALUES ",
         );
-        q.push_values(chunk, |mut b, (r, old)| {
-            b.push_bind(ctx.source)
-                .push_bind(ctx.spec.kind.as_str())
-                .push_bind(r.id.as_str())
-                .push_bind(old.status.clone())
-                .push_bind(r.status.as_str())
-                .push_bind(old.state.clone())
-                .push_bind(r.state.as_str())
-                .push_bind(now)
-                .push_bind(ctx.run_id);
-        });
-        q.build().execute(&mut **tx).await?;
+        for (i, (r, old)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(ctx.source).push(", ");
+            q.bind(ctx.spec.kind.as_str()).push(", ");
+            q.bind(r.id.as_str()).push(", ");
+            q.bind(old.status.clone()).push(", ");
+            q.bind(r.status.as_str()).push(", ");
+            q.bind(old.state.as_str()).push(", ");
+            q.bind(r.state.as_str()).push(", ");
+            q.bind(now).push(", ");
+            q.bind(ctx.run_id).push(")");
+        }
+        tx.execute(q).await?;
     }
     Ok(())
 }

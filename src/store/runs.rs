@@ -1,8 +1,7 @@
 //! `sync_runs`: one row per cycle, opened when it starts and closed with its
 //! counters and error (if any) when it ends.
 
-use sqlx::Row;
-
+use super::db::{Arg, Sql};
 use super::{Store, StoreError};
 use crate::clock;
 
@@ -50,16 +49,19 @@ impl Store {
         kind: &str,
         mode: RunMode,
     ) -> Result<i64, StoreError> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO sync_runs (source, kind, started_at, mode) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(source)
-        .bind(kind)
-        .bind(clock::now_text())
-        .bind(mode.as_str())
-        .fetch_one(self.writer())
-        .await?;
-        Ok(id)
+        let row = self
+            .writer()
+            .fetch_one(Sql::with(
+                "INSERT INTO sync_runs (source, kind, started_at, mode) VALUES (?, ?, ?, ?) RETURNING id",
+                [
+                    Arg::from(source),
+                    Arg::from(kind),
+                    Arg::from(clock::now_text()),
+                    Arg::from(mode.as_str()),
+                ],
+            ))
+            .await?;
+        Ok(row.get(0)?)
     }
 
     /// Closes a run with its counters and error.
@@ -69,39 +71,42 @@ impl Store {
         stats: RunStats,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE sync_runs SET finished_at = ?, requests = ?, rows_seen = ?, rows_changed = ?, error = ? WHERE id = ?",
-        )
-        .bind(clock::now_text())
-        .bind(stats.requests as i64)
-        .bind(stats.rows_seen as i64)
-        .bind(stats.rows_changed as i64)
-        .bind(error)
-        .bind(run_id)
-        .execute(self.writer())
-        .await?;
+        self.writer()
+            .execute(Sql::with(
+                "UPDATE sync_runs SET finished_at = ?, requests = ?, rows_seen = ?, rows_changed = ?, error = ? WHERE id = ?",
+                [
+                    Arg::from(clock::now_text()),
+                    Arg::from(stats.requests as i64),
+                    Arg::from(stats.rows_seen as i64),
+                    Arg::from(stats.rows_changed as i64),
+                    Arg::from(error),
+                    Arg::from(run_id),
+                ],
+            ))
+            .await?;
         Ok(())
     }
 
     /// The most recent run of a source.
     pub async fn last_run(&self, source: &str) -> Result<Option<RunSummary>, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, started_at, finished_at, mode, requests, rows_seen, rows_changed, error \
-             FROM sync_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(source)
-        .fetch_optional(self.reader())
-        .await?;
+        let row = self
+            .reader()
+            .fetch_optional(Sql::with(
+                "SELECT id, started_at, finished_at, mode, requests, rows_seen, rows_changed, error \
+                 FROM sync_runs WHERE source = ? ORDER BY id DESC LIMIT 1",
+                [Arg::from(source)],
+            ))
+            .await?;
         row.map(|r| {
             Ok(RunSummary {
-                id: r.try_get("id")?,
-                started_at: r.try_get("started_at")?,
-                finished_at: r.try_get("finished_at")?,
-                mode: r.try_get("mode")?,
-                requests: r.try_get("requests")?,
-                rows_seen: r.try_get("rows_seen")?,
-                rows_changed: r.try_get("rows_changed")?,
-                error: r.try_get("error")?,
+                id: r.get("id")?,
+                started_at: r.get("started_at")?,
+                finished_at: r.get("finished_at")?,
+                mode: r.get("mode")?,
+                requests: r.get("requests")?,
+                rows_seen: r.get("rows_seen")?,
+                rows_changed: r.get("rows_changed")?,
+                error: r.get("error")?,
             })
         })
         .transpose()

@@ -1,8 +1,7 @@
 //! `sync_state`: per source, whether the initial mirror is done, when the last
 //! full reconcile and success were, and the collector's resumable cursor (JSON).
 
-use sqlx::{Row, Sqlite, Transaction};
-
+use super::db::{Arg, Sql, Tx};
 use super::{Store, StoreError};
 use crate::clock;
 use crate::providers::Kind;
@@ -17,43 +16,45 @@ pub struct SyncState {
 }
 
 pub(super) async fn set_cursor_tx(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Tx,
     source: &str,
     kind: Kind,
     cursor: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    tx.execute(Sql::with(
         "INSERT INTO sync_state (source, kind, cursor, updated_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-    )
-    .bind(source)
-    .bind(kind.as_str())
-    .bind(cursor)
-    .bind(clock::now_text())
-    .execute(&mut **tx)
+        [
+            Arg::from(source),
+            Arg::from(kind.as_str()),
+            Arg::from(cursor),
+            Arg::from(clock::now_text()),
+        ],
+    ))
     .await?;
     Ok(())
 }
 
 impl Store {
     pub async fn sync_state(&self, source: &str) -> Result<SyncState, StoreError> {
-        let row = sqlx::query(
-            "SELECT initial_done_at, last_full_at, last_success_at, cursor FROM sync_state WHERE source = ?",
-        )
-        .bind(source)
-        .fetch_optional(self.writer())
-        .await?;
+        let row = self
+            .writer()
+            .fetch_optional(Sql::with(
+                "SELECT initial_done_at, last_full_at, last_success_at, cursor FROM sync_state WHERE source = ?",
+                [Arg::from(source)],
+            ))
+            .await?;
         let Some(r) = row else {
             return Ok(SyncState {
                 cursor: serde_json::json!({}),
                 ..Default::default()
             });
         };
-        let cursor: String = r.try_get("cursor")?;
+        let cursor: String = r.get("cursor")?;
         Ok(SyncState {
-            initial_done_at: r.try_get("initial_done_at")?,
-            last_full_at: r.try_get("last_full_at")?,
-            last_success_at: r.try_get("last_success_at")?,
+            initial_done_at: r.get("initial_done_at")?,
+            last_full_at: r.get("last_full_at")?,
+            last_success_at: r.get("last_success_at")?,
             cursor: serde_json::from_str(&cursor).map_err(|e| StoreError::Cursor(e.to_string()))?,
         })
     }
@@ -80,20 +81,25 @@ impl Store {
         full: bool,
     ) -> Result<(), StoreError> {
         let now = clock::now_text();
-        sqlx::query(
-            "INSERT INTO sync_state (source, kind, initial_done_at, last_full_at, last_success_at, updated_at) \
-             VALUES (?1, ?2, CASE WHEN ?3 THEN ?4 END, CASE WHEN ?3 THEN ?4 END, ?4, ?4) \
-             ON CONFLICT (source) DO UPDATE SET \
-               initial_done_at = COALESCE(sync_state.initial_done_at, excluded.initial_done_at), \
-               last_full_at = COALESCE(excluded.last_full_at, sync_state.last_full_at), \
-               last_success_at = excluded.last_success_at, updated_at = excluded.updated_at",
-        )
-        .bind(source)
-        .bind(kind.as_str())
-        .bind(full)
-        .bind(&now)
-        .execute(self.writer())
-        .await?;
+        let done = full.then_some(now.as_str());
+        self.writer()
+            .execute(Sql::with(
+                "INSERT INTO sync_state (source, kind, initial_done_at, last_full_at, last_success_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (source) DO UPDATE SET \
+                   initial_done_at = COALESCE(sync_state.initial_done_at, excluded.initial_done_at), \
+                   last_full_at = COALESCE(excluded.last_full_at, sync_state.last_full_at), \
+                   last_success_at = excluded.last_success_at, updated_at = excluded.updated_at",
+                [
+                    Arg::from(source),
+                    Arg::from(kind.as_str()),
+                    Arg::from(done),
+                    Arg::from(done),
+                    Arg::from(now.as_str()),
+                    Arg::from(now.as_str()),
+                ],
+            ))
+            .await?;
         Ok(())
     }
 }

@@ -3,11 +3,11 @@
 //! rewritten as the gaps between the finished values (`status < f1`,
 //! `f1 < status < f2`, ..., `status > fn`, `status IS NULL`), each an index
 //! range, so the cost follows the number of unfinished rows, not the table size.
+//! (PostgreSQL, whose columns are strictly typed, runs the plain `NOT IN`.)
 
 use std::cmp::Ordering;
 
-use sqlx::{QueryBuilder, Row, Sqlite};
-
+use super::db::{Arg, Backend, Sql};
 use super::jobs::ActiveRow;
 use super::record::{ColType, SqlValue, TableSpec};
 use super::{Store, StoreError};
@@ -44,13 +44,13 @@ fn finished_keys(spec: &TableSpec, finished: &[String]) -> Vec<SqlValue> {
     keys
 }
 
-fn bind(q: &mut QueryBuilder<'_, Sqlite>, v: &SqlValue) {
+fn arg(v: &SqlValue) -> Arg {
     match v {
-        SqlValue::Int(i) => q.push_bind(*i),
-        SqlValue::Text(s) => q.push_bind(s.clone()),
-        SqlValue::Real(f) => q.push_bind(*f),
-        SqlValue::Null => q.push_bind(Option::<String>::None),
-    };
+        SqlValue::Int(i) => Arg::from(*i),
+        SqlValue::Text(s) => Arg::from(s.as_str()),
+        SqlValue::Real(f) => Arg::from(*f),
+        SqlValue::Null => Arg::Text(None),
+    }
 }
 
 impl Store {
@@ -62,7 +62,6 @@ impl Store {
         spec: &TableSpec,
         finished: &[String],
     ) -> Result<Vec<ActiveRow>, StoreError> {
-        let keys = finished_keys(spec, finished);
         let st = spec.status_column;
         let head = format!(
             "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, raw FROM {t} \
@@ -70,34 +69,36 @@ impl Store {
             id = spec.id_column,
             t = spec.table
         );
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
-        // One index range per gap: below the first key, between neighbours, above the last.
-        for i in 0..=keys.len() {
-            q.push(if i == 0 { "" } else { " UNION ALL " });
-            q.push(&head);
-            q.push_bind(source.to_string());
-            if let Some(lo) = i.checked_sub(1).map(|j| &keys[j]) {
-                q.push(format!(" AND {st} > "));
-                bind(&mut q, lo);
+        let mut q = Sql::default();
+        if self.backend() == Backend::Postgres {
+            q.push(&head).bind(source);
+            q.push(format!(" AND ({st} IS NULL OR CAST({st} AS TEXT) NOT IN ("));
+            q.bind_list(std::iter::once("").chain(finished.iter().map(String::as_str)));
+            q.push("))");
+        } else {
+            let keys = finished_keys(spec, finished);
+            // One index range per gap: below the first key, between neighbours, above the last.
+            for i in 0..=keys.len() {
+                q.push(if i == 0 { "" } else { " UNION ALL " });
+                q.push(&head).bind(source);
+                if let Some(lo) = i.checked_sub(1).map(|j| &keys[j]) {
+                    q.push(format!(" AND {st} > ")).bind(arg(lo));
+                }
+                if let Some(hi) = keys.get(i) {
+                    q.push(format!(" AND {st} < ")).bind(arg(hi));
+                }
             }
-            if let Some(hi) = keys.get(i) {
-                q.push(format!(" AND {st} < "));
-                bind(&mut q, hi);
-            }
+            q.push(" UNION ALL ");
+            q.push(&head).bind(source);
+            q.push(format!(" AND {st} IS NULL"));
         }
-        q.push(" UNION ALL ");
-        q.push(&head);
-        q.push_bind(source.to_string());
-        q.push(format!(" AND {st} IS NULL"));
-        let rows = q.build().fetch_all(self.writer()).await?;
+        let rows = self.writer().fetch_all(q).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(ActiveRow {
-                    id: r.try_get("id")?,
-                    status: r
-                        .try_get::<Option<String>, _>("status")?
-                        .unwrap_or_default(),
-                    raw: r.try_get("raw")?,
+                    id: r.get("id")?,
+                    status: r.get::<Option<String>, _>("status")?.unwrap_or_default(),
+                    raw: r.get("raw")?,
                 })
             })
             .collect()

@@ -74,7 +74,7 @@ type MirrorRow = (String, String, String, String, i64);
 /// The mirror's present algorithms (their verbatim objects); checks the
 /// derived and flattened columns against `raw`.
 async fn mirror(url: &str) -> BTreeMap<String, Value> {
-    let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
+    let pool = crate::harness::pool(url).await;
     let rows: Vec<MirrorRow> = sqlx::query_as(
         "SELECT id, raw, status, state, update_time FROM modelarts_algorithms \
          WHERE source = 'algos' AND deleted_at IS NULL",
@@ -130,7 +130,7 @@ fn detail_since(sim: &SimHandle, before: &jobmirror::sim::Stats) -> u64 {
 
 async fn cursor(url: &str) -> Value {
     let text: String = sqlx::query_scalar("SELECT cursor FROM sync_state WHERE source = 'algos'")
-        .fetch_one(&sqlx::SqlitePool::connect(url).await.unwrap())
+        .fetch_one(&crate::harness::pool(url).await)
         .await
         .unwrap();
     serde_json::from_str(&text).unwrap()
@@ -198,7 +198,7 @@ async fn incremental_cycle_records_exactly_the_net_flips() {
     let stats = step_ok(&w, ModeRequest::Auto).await;
     assert_eq!(stats.requests, 2, "one page per scan");
     assert_eq!(list_since(&sim, &before), 2);
-    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let pool = crate::harness::pool(&s.db_url()).await;
     let mut changes: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
         "SELECT job_id, kind, old_status, new_status, old_state, new_state FROM status_changes",
     )
@@ -539,7 +539,7 @@ fn jobmirror_bin() -> Command {
 }
 
 async fn row_count(url: &str) -> i64 {
-    match sqlx::SqlitePool::connect(url).await {
+    match crate::harness::pool_result(url).await {
         Ok(p) => {
             let n = sqlx::query_scalar("SELECT COUNT(*) FROM modelarts_algorithms")
                 .fetch_one(&p)
@@ -580,7 +580,7 @@ async fn kill_9_in_the_middle_of_a_sync_then_sync_again_converges() {
         "killed before the end"
     );
     // Algorithms already mirrored flip.
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = crate::harness::pool(&url).await;
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM modelarts_algorithms WHERE status = 'valid' ORDER BY id LIMIT 5",
     )

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use jobmirror::collect::{ModeRequest, SourceWorker, StepOutcome};
 use jobmirror::config::Config;
 use jobmirror::sim::{self, ModelArtsSimConfig, SimConfig, SimHandle};
+use jobmirror::store::testdb::{TestDb, TEST_DATABASE_ENV};
 use jobmirror::store::Store;
 use rand::SeedableRng;
 use tokio_util::sync::CancellationToken;
@@ -30,20 +31,38 @@ pub async fn modelarts_sim(jobs: usize) -> SimHandle {
     sim
 }
 
-/// A scratch directory holding the database and config of one test.
+/// A scratch directory holding the config of one test, and its database: a
+/// SQLite file in the directory, or, when `TEST_DATABASE_URL` names
+/// a PostgreSQL server, a fresh database there (dropped with the scratch).
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    db: TestDb,
 }
 
 impl Scratch {
     pub fn new() -> Self {
-        Scratch {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = match std::env::var(TEST_DATABASE_ENV) {
+            Ok(server) if !server.is_empty() => {
+                // Scratch::new is sync; the database is created on a thread of its own.
+                std::thread::spawn(move || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime")
+                        .block_on(TestDb::postgres_on(&server))
+                })
+                .join()
+                .expect("test database")
+            }
+            _ => TestDb::sqlite(),
+        };
+        Scratch { dir, db }
     }
 
+    /// The test's database URL (SQLite or PostgreSQL, see [`Scratch`]).
     pub fn db_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("mirror.db").display())
+        self.db.url.clone()
     }
 
     /// Config TOML for one ModelArts source `ma` against `sim`; `extra` lines are
@@ -142,7 +161,7 @@ type MirrorTuple = (i64, String, i64, i64, i64, String, i64, i64);
 
 /// The mirror's present (not deleted) jobs of source `ma`.
 pub async fn mirror(store_url: &str) -> BTreeMap<i64, JobRow> {
-    let pool = sqlx::SqlitePool::connect(store_url).await.expect("connect");
+    let pool = pool(store_url).await;
     let rows: Vec<MirrorTuple> = sqlx::query_as(
         "SELECT job_id, job_name, status, create_time, duration, job_desc, version_id, version_count \
          FROM modelarts_training_jobs WHERE source = 'ma' AND deleted_at IS NULL",
@@ -169,9 +188,22 @@ pub async fn mirror(store_url: &str) -> BTreeMap<i64, JobRow> {
         .collect()
 }
 
+/// A pool on the test database, whichever the backend. Statements bind with
+/// `$1`, `$2`, ... (both backends read them).
+pub async fn pool(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(url).await.expect("connect")
+}
+
+/// [`pool`], or why it could not connect (e.g. the file does not exist yet).
+pub async fn pool_result(url: &str) -> Result<sqlx::AnyPool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(url).await
+}
+
 /// One scalar from the test database.
 pub async fn scalar_i64(store_url: &str, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(store_url).await.expect("connect");
+    let pool = pool(store_url).await;
     let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect(sql);
     pool.close().await;
     v

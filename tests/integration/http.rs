@@ -427,10 +427,8 @@ async fn healthz_turns_503_when_a_source_is_stale() {
     assert!(body["sources"]["ma"]["last_success_at"].is_string());
     // The last success four minutes ago, with a cycle every minute: stale.
     let old = jobmirror::clock::format(chrono::Utc::now() - chrono::Duration::minutes(4));
-    let pool = sqlx::SqlitePool::connect(&api.scratch.db_url())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE sync_state SET last_success_at = ? WHERE source = 'ma'")
+    let pool = crate::harness::pool(&api.scratch.db_url()).await;
+    sqlx::query("UPDATE sync_state SET last_success_at = $1 WHERE source = 'ma'")
         .bind(&old)
         .execute(&pool)
         .await
@@ -801,7 +799,7 @@ api_key = "{MODZY_KEY}"
             None => break,
         }
     }
-    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let pool = crate::harness::pool(&s.db_url()).await;
     let want: Vec<(String, String)> = sqlx::query_as(
         "SELECT kind, job_id FROM jobs WHERE deleted_at IS NULL \
          ORDER BY created_at DESC NULLS LAST, source, job_id",

@@ -74,7 +74,7 @@ api_key = "{MODZY_KEY}"
         step_ok(&w, ModeRequest::Auto).await;
     }
 
-    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let pool = crate::harness::pool(&s.db_url()).await;
     let kinds: Vec<(String, i64)> =
         sqlx::query_as("SELECT kind, COUNT(*) FROM jobs GROUP BY kind ORDER BY kind")
             .fetch_all(&pool)

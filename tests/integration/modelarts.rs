@@ -29,7 +29,7 @@ async fn first_sync_equals_the_simulator() {
     let run: (String, Option<String>, i64, i64) = sqlx::query_as(
         "SELECT mode, error, rows_seen, requests FROM sync_runs ORDER BY id DESC LIMIT 1",
     )
-    .fetch_one(&sqlx::SqlitePool::connect(&s.db_url()).await.unwrap())
+    .fetch_one(&crate::harness::pool(&s.db_url()).await)
     .await
     .unwrap();
     assert_eq!(run.0, "full");
@@ -94,7 +94,7 @@ async fn incremental_cycle_records_exactly_the_net_changes() {
         stats.requests
     );
 
-    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let pool = crate::harness::pool(&s.db_url()).await;
     let changes: Vec<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT job_id, old_status, new_status, old_state, new_state FROM status_changes ORDER BY CAST(job_id AS INTEGER)",
     )
@@ -145,7 +145,7 @@ async fn incremental_cycle_records_exactly_the_net_changes() {
     want = truth(&sim);
     assert_eq!(mirror(&s.db_url()).await, want);
     let deleted: Option<String> =
-        sqlx::query_scalar("SELECT deleted_at FROM modelarts_training_jobs WHERE job_id = ?")
+        sqlx::query_scalar("SELECT deleted_at FROM modelarts_training_jobs WHERE job_id = $1")
             .bind(finished_victim)
             .fetch_one(&pool)
             .await
@@ -193,7 +193,7 @@ async fn no_change_cycle_cost_does_not_grow_with_finished_jobs() {
         // The newest page, then one list each for status 7 and 8 (75 jobs: one page).
         let statuses: Vec<(i64, i64)> =
             sqlx::query_as("SELECT status, COUNT(*) FROM modelarts_training_jobs GROUP BY status")
-                .fetch_all(&sqlx::SqlitePool::connect(&s.db_url()).await.unwrap())
+                .fetch_all(&crate::harness::pool(&s.db_url()).await)
                 .await
                 .unwrap();
         assert_eq!(cost, 3, "{size} jobs, 150 unfinished {statuses:?}");
@@ -347,7 +347,7 @@ async fn a_cycle_that_runs_out_of_retries_fails_cleanly_and_the_next_resumes() {
     assert!(error.to_string().contains("500"), "{error}");
     let recorded: String =
         sqlx::query_scalar("SELECT error FROM sync_runs ORDER BY id DESC LIMIT 1")
-            .fetch_one(&sqlx::SqlitePool::connect(&s.db_url()).await.unwrap())
+            .fetch_one(&crate::harness::pool(&s.db_url()).await)
             .await
             .unwrap();
     assert!(recorded.contains("HTTP 500"), "{recorded}");

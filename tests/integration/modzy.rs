@@ -77,7 +77,7 @@ fn truth(sim: &SimHandle) -> BTreeMap<String, String> {
 
 /// The mirror's present jobs: id → `raw` (the provider's object as received).
 async fn mirror(url: &str) -> BTreeMap<String, String> {
-    let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
+    let pool = crate::harness::pool(url).await;
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT job_identifier, raw FROM modzy_jobs WHERE source = 'mz' AND deleted_at IS NULL",
     )
@@ -132,7 +132,7 @@ fn first_sync_requests(n: usize, ps: usize) -> u64 {
 }
 
 async fn status_changes(url: &str) -> Vec<(String, String, String, String, String)> {
-    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let pool = crate::harness::pool(url).await;
     let rows = sqlx::query_as(
         "SELECT job_id, old_status, new_status, old_state, new_state FROM status_changes ORDER BY id",
     )
@@ -385,9 +385,9 @@ async fn incremental_cycle_records_exactly_the_net_changes_in_one_request() {
         "one detail GET confirms the deletion"
     );
     assert_same(&mirror(&s.db_url()).await, &truth(&sim));
-    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let pool = crate::harness::pool(&s.db_url()).await;
     let deleted: Option<String> =
-        sqlx::query_scalar("SELECT deleted_at FROM modzy_jobs WHERE job_identifier = ?")
+        sqlx::query_scalar("SELECT deleted_at FROM modzy_jobs WHERE job_identifier = $1")
             .bind(&victim)
             .fetch_one(&pool)
             .await
@@ -785,7 +785,7 @@ async fn a_cycle_that_runs_out_of_retries_fails_cleanly_and_the_next_resumes() {
     );
     let recorded: String =
         sqlx::query_scalar("SELECT error FROM sync_runs ORDER BY id DESC LIMIT 1")
-            .fetch_one(&sqlx::SqlitePool::connect(&s.db_url()).await.unwrap())
+            .fetch_one(&crate::harness::pool(&s.db_url()).await)
             .await
             .unwrap();
     assert!(recorded.contains("HTTP 500"), "{recorded}");
@@ -842,7 +842,7 @@ fn jobmirror() -> Command {
 }
 
 async fn mirrored(url: &str) -> i64 {
-    match sqlx::SqlitePool::connect(url).await {
+    match crate::harness::pool_result(url).await {
         Ok(p) => {
             let n = sqlx::query_scalar("SELECT COUNT(*) FROM modzy_jobs")
                 .fetch_one(&p)
@@ -894,7 +894,7 @@ async fn kill_9_in_the_middle_of_a_sync_then_sync_again_converges() {
     );
 
     // Unfinished jobs that were already mirrored change status.
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = crate::harness::pool(&url).await;
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT job_identifier FROM modzy_jobs WHERE status = 'IN_PROGRESS' ORDER BY job_identifier LIMIT 5",
     )
@@ -937,7 +937,7 @@ async fn kill_9_in_the_middle_of_a_sync_then_sync_again_converges() {
     );
     let runs: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT mode, error FROM sync_runs ORDER BY id")
-            .fetch_all(&sqlx::SqlitePool::connect(&url).await.unwrap())
+            .fetch_all(&crate::harness::pool(&url).await)
             .await
             .unwrap();
     assert_eq!(runs.len(), 3);

@@ -89,7 +89,7 @@ fn truth(sim: &SimHandle) -> BTreeMap<String, Value> {
 
 /// The mirror's present rows: job id → `raw`.
 async fn mirror(url: &str) -> BTreeMap<String, Value> {
-    let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
+    let pool = crate::harness::pool(url).await;
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT job_id, raw FROM pai_dlc_jobs WHERE source = 'pai' AND deleted_at IS NULL",
     )
@@ -132,7 +132,7 @@ fn requests_since(sim: &SimHandle, before: &jobmirror::sim::Stats) -> u64 {
 }
 
 async fn changes(url: &str) -> Vec<(String, String, String, String, String)> {
-    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let pool = crate::harness::pool(url).await;
     let rows = sqlx::query_as(
         "SELECT job_id, old_status, new_status, old_state, new_state FROM status_changes \
          WHERE kind = 'pai-dlc-jobs' ORDER BY id",
@@ -200,7 +200,7 @@ async fn first_sync_equals_the_simulator_beyond_the_seven_day_window() {
     );
     let run: (String, Option<String>) =
         sqlx::query_as("SELECT mode, error FROM sync_runs ORDER BY id DESC LIMIT 1")
-            .fetch_one(&sqlx::SqlitePool::connect(&url).await.unwrap())
+            .fetch_one(&crate::harness::pool(&url).await)
             .await
             .unwrap();
     assert_eq!(run, ("full".to_string(), None));
@@ -306,9 +306,9 @@ async fn incremental_cycle_records_exactly_the_net_changes() {
         let url = url.clone();
         let id = id.to_string();
         async move {
-            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let pool = crate::harness::pool(&url).await;
             let v: Option<String> =
-                sqlx::query_scalar("SELECT deleted_at FROM pai_dlc_jobs WHERE job_id = ?")
+                sqlx::query_scalar("SELECT deleted_at FROM pai_dlc_jobs WHERE job_id = $1")
                     .bind(&id)
                     .fetch_one(&pool)
                     .await
@@ -618,7 +618,7 @@ async fn a_cycle_that_runs_out_of_retries_fails_cleanly_and_the_next_resumes() {
     let url = s.db_url();
     let recorded: String =
         sqlx::query_scalar("SELECT error FROM sync_runs ORDER BY id DESC LIMIT 1")
-            .fetch_one(&sqlx::SqlitePool::connect(&url).await.unwrap())
+            .fetch_one(&crate::harness::pool(&url).await)
             .await
             .unwrap();
     assert!(recorded.contains("Throttling.User"), "{recorded}");
@@ -735,7 +735,7 @@ fn jobmirror() -> Command {
 }
 
 async fn count_rows(url: &str) -> i64 {
-    match sqlx::SqlitePool::connect(url).await {
+    match crate::harness::pool_result(url).await {
         Ok(p) => {
             let n = sqlx::query_scalar("SELECT COUNT(*) FROM pai_dlc_jobs")
                 .fetch_one(&p)

@@ -84,7 +84,7 @@ async fn kill_9_in_the_middle_of_a_sync_then_sync_again_converges() {
     );
 
     // Unfinished jobs that were already mirrored change status.
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = crate::harness::pool(&url).await;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT job_id FROM modelarts_training_jobs WHERE status IN (7, 8) ORDER BY job_id LIMIT 5",
     )
@@ -129,7 +129,7 @@ async fn kill_9_in_the_middle_of_a_sync_then_sync_again_converges() {
 }
 
 async fn scalar_count(url: &str) -> i64 {
-    match sqlx::SqlitePool::connect(url).await {
+    match crate::harness::pool_result(url).await {
         Ok(p) => {
             let n = sqlx::query_scalar("SELECT COUNT(*) FROM modelarts_training_jobs")
                 .fetch_one(&p)

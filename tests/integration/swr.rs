@@ -74,7 +74,7 @@ type MirrorRow = (String, String, Option<String>, Option<String>, String);
 /// The mirror's present jobs (their verbatim objects), by id; checks that the
 /// columns agree with `raw`.
 async fn mirror(url: &str) -> BTreeMap<String, Value> {
-    let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
+    let pool = crate::harness::pool(url).await;
     let rows: Vec<MirrorRow> = sqlx::query_as(
         "SELECT id, raw, status, updated_at, state FROM swr_instance_jobs \
          WHERE source = 'swr' AND deleted_at IS NULL",
@@ -154,7 +154,7 @@ async fn first_sync_equals_the_simulator() {
     assert_eq!(stats.requests, expected);
     let (mode, error): (String, Option<String>) =
         sqlx::query_as("SELECT mode, error FROM sync_runs ORDER BY id DESC LIMIT 1")
-            .fetch_one(&sqlx::SqlitePool::connect(&s.db_url()).await.unwrap())
+            .fetch_one(&crate::harness::pool(&s.db_url()).await)
             .await
             .unwrap();
     assert_eq!((mode.as_str(), error), ("full", None));
@@ -203,7 +203,7 @@ async fn incremental_cycle_records_exactly_the_net_changes() {
     assert_eq!(stats.requests, 5, "incremental cycle cost");
     assert_eq!(requests_since(&sim, &before), 5);
 
-    let pool = sqlx::SqlitePool::connect(&s.db_url()).await.unwrap();
+    let pool = crate::harness::pool(&s.db_url()).await;
     let mut changes: Vec<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT job_id, old_status, new_status, old_state, new_state FROM status_changes \
          WHERE kind = 'swr-instance-jobs'",
@@ -337,9 +337,9 @@ async fn deletions_are_marked_after_a_complete_sweep_and_rows_kept() {
     step_ok(&w, ModeRequest::Auto).await;
     assert_same(&mirror(&s.db_url()).await, &truth(&sim));
     let deleted_at: Option<String> =
-        sqlx::query_scalar("SELECT deleted_at FROM swr_instance_jobs WHERE id = ?")
+        sqlx::query_scalar("SELECT deleted_at FROM swr_instance_jobs WHERE id = $1")
             .bind(&active)
-            .fetch_one(&sqlx::SqlitePool::connect(&s.db_url()).await.unwrap())
+            .fetch_one(&crate::harness::pool(&s.db_url()).await)
             .await
             .unwrap();
     assert!(deleted_at.is_some_and(|d| d.ends_with('Z')));
@@ -553,7 +553,7 @@ fn jobmirror_bin() -> Command {
 }
 
 async fn row_count(url: &str) -> i64 {
-    match sqlx::SqlitePool::connect(url).await {
+    match crate::harness::pool_result(url).await {
         Ok(p) => {
             let n = sqlx::query_scalar("SELECT COUNT(*) FROM swr_instance_jobs")
                 .fetch_one(&p)
@@ -607,7 +607,7 @@ async fn kill_9_in_the_middle_of_a_sync_then_sync_again_converges() {
         "killed before the end ({mirrored_before})"
     );
     // Unfinished jobs that were already mirrored change status.
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = crate::harness::pool(&url).await;
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM swr_instance_jobs WHERE status = 'Running' ORDER BY id LIMIT 5",
     )

@@ -254,9 +254,9 @@ fn records(jobs: &[(i64, i64)]) -> Vec<Record> {
     .records
 }
 
-/// A test world: a database in a temp dir, a config file naming it, the receiver.
+/// A test world: a database (see `harness::Scratch`), a config file naming it, the receiver.
 struct World {
-    dir: tempfile::TempDir,
+    dir: crate::harness::Scratch,
     config: Config,
     config_path: PathBuf,
     store: Store,
@@ -275,8 +275,7 @@ async fn world_with(
     timeout: &str,
     with_sources: bool,
 ) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("mirror.db");
+    let dir = crate::harness::Scratch::new();
     let sources = if with_sources {
         r#"
 [sources.ma]
@@ -297,7 +296,7 @@ token = "t"
     let text = format!(
         r#"
 [database]
-url = "sqlite://{db}"
+url = "{db}"
 
 [http]
 listen = "127.0.0.1:0"
@@ -308,10 +307,10 @@ timeout = "{timeout}"
 {sources}
 {hooks}
 "#,
-        db = db.display(),
+        db = dir.db_url(),
         hooks = hooks.replace("{base}", &receiver.base),
     );
-    let config_path = dir.path().join("config.toml");
+    let config_path = dir.dir.path().join("config.toml");
     std::fs::write(&config_path, &text).unwrap();
     let config = Config::from_toml(&text).unwrap();
     let store = Store::open(&config.database.url).await.unwrap();
@@ -363,9 +362,7 @@ impl World {
     /// Reads one integer from the mirror through a separate connection (the
     /// store keeps its pools to itself).
     async fn scalar(&self, sql: &str) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&self.config.database.url)
-            .await
-            .unwrap();
+        let pool = crate::harness::pool(&self.config.database.url).await;
         let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
         pool.close().await;
         v
@@ -858,9 +855,7 @@ async fn a_delivery_pass_never_sleeps_through_a_backoff() {
     assert_eq!(again.attempted, 0, "not due again for an hour");
     assert!(started.elapsed() < Duration::from_secs(5));
     let next: String = {
-        let pool = sqlx::SqlitePool::connect(&w.config.database.url)
-            .await
-            .unwrap();
+        let pool = crate::harness::pool(&w.config.database.url).await;
         sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM webhook_events")
             .fetch_one(&pool)
             .await

@@ -501,7 +501,7 @@ mod tests {
         let store = crate::store::Store::open(&url).await.unwrap();
         let cols: Vec<String> =
             sqlx::query_scalar("SELECT name FROM pragma_table_info('modelarts_algorithms')")
-                .fetch_all(store.reader())
+                .fetch_all(store.sqlite_reader().unwrap())
                 .await
                 .unwrap();
         let mut want: Vec<&str> = TABLE.columns.iter().map(|c| c.name).collect();
