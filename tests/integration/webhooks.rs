@@ -489,7 +489,7 @@ async fn events_of_a_job_arrive_in_order_while_other_jobs_go_ahead() {
     w.page("ma", &[(1, 8), (2, 8)], true).await;
     w.page("ma", &[(1, 9)], true).await;
     w.page("ma", &[(1, 10), (2, 10)], true).await;
-    wait_for(Duration::from_secs(10), "5 deliveries", || {
+    wait_for(Duration::from_secs(60), "5 deliveries", || {
         r.ok_hits().len() == 5
     })
     .await;
@@ -546,7 +546,7 @@ async fn a_failing_receiver_heals_and_every_event_arrives_with_its_webhook_id() 
     let (cancel, task) = spawn_daemon(&w);
     w.page("ma", &[(1, 10), (2, 10), (3, 11), (4, 12), (5, 10)], true)
         .await;
-    wait_for(Duration::from_secs(15), "5 deliveries", || {
+    wait_for(Duration::from_secs(60), "5 deliveries", || {
         r.ok_hits().len() == 5
     })
     .await;
@@ -604,7 +604,7 @@ async fn retry_after_on_429_and_503_is_respected() {
     w.page("ma", &[(1, 8), (2, 8)], false).await;
     let (cancel, task) = spawn_daemon(&w);
     w.page("ma", &[(1, 10), (2, 10)], true).await;
-    wait_for(Duration::from_secs(10), "2 deliveries", || {
+    wait_for(Duration::from_secs(60), "2 deliveries", || {
         r.ok_hits().len() == 2
     })
     .await;
@@ -814,7 +814,7 @@ async fn a_stuck_endpoint_does_not_delay_the_others() {
     w.page("ma", &jobs, false).await;
     let (cancel, task) = spawn_daemon(&w);
     w.page("ma", &done, true).await;
-    wait_for(Duration::from_secs(10), "100 deliveries to fine", || {
+    wait_for(Duration::from_secs(60), "100 deliveries to fine", || {
         r.ok_hits_at("/fine").len() == 100
     })
     .await;
@@ -1103,14 +1103,14 @@ async fn sync_against_the_simulator_delivers_each_observed_change() {
     let (ok, _, err) = cli(&path, &["sync"]);
     assert!(ok, "{err}");
     // `running` was created after the initial mirror too: a job.created for each.
-    wait_for(Duration::from_secs(10), "two created events", || {
+    wait_for(Duration::from_secs(60), "two created events", || {
         receiver.ok_hits().len() == 2
     })
     .await;
     assert!(sim.modelarts().set_status(running, 11));
     let (ok, _, err) = cli(&path, &["sync"]);
     assert!(ok, "{err}");
-    wait_for(Duration::from_secs(10), "the status change", || {
+    wait_for(Duration::from_secs(60), "the status change", || {
         receiver.ok_hits().len() == 3
     })
     .await;
