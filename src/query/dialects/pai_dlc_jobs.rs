@@ -66,6 +66,7 @@ pub struct PaiDlcJobs;
 
 /// An integer from a JSON integer, or a text holding a decimal integer
 /// (optional sign; anything else: NULL), as the provider reads numeric ranges.
+/// On PostgreSQL: `jm_int_of()` (migrations/postgres/0022), see `query::pg`.
 macro_rules! int_of {
     ($c:literal) => {
         concat!(
@@ -89,6 +90,7 @@ macro_rules! int_of {
         )
     };
 }
+pub(crate) use int_of;
 
 /// `pai_dlc_jobs` with its query helpers (migration 0011).
 pub static TABLE: Table = Table {
