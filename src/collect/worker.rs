@@ -13,9 +13,7 @@ use super::CollectError;
 use crate::clock;
 use crate::config::SourceConfig;
 use crate::providers::{self, Kind};
-use crate::store::{
-    replica_id, RunMode, RunStats, Store, StoreError, SyncState, TableSpec, LEASE_PERIOD,
-};
+use crate::store::{replica_id, RunMode, RunStats, Store, StoreError, SyncState, TableSpec};
 
 /// What the caller asks of a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +97,9 @@ impl SourceWorker {
         }
     }
 
-    /// Runs one cycle while holding the source's lease (renewed every third of
-    /// [`LEASE_PERIOD`]; losing it stops the cycle between pages), or returns
+    /// Runs one cycle while holding the source's lease (the store's lease
+    /// period, `database.lease_period`, renewed every third of it; losing it
+    /// stops the cycle between pages), or returns
     /// [`StepOutcome::Held`] when another replica holds it. Only a failure to
     /// record the cycle itself is an `Err`.
     pub async fn step(
@@ -110,7 +109,8 @@ impl SourceWorker {
     ) -> Result<StepOutcome, StoreError> {
         let name = self.source.name.as_str();
         let me = replica_id();
-        if let Some(holder) = self.store.acquire_lease(name, me, LEASE_PERIOD).await? {
+        let period = self.store.lease_period();
+        if let Some(holder) = self.store.acquire_lease(name, me, period).await? {
             tracing::info!(source = %name, %holder, "another replica holds the source; skipped");
             return Ok(StepOutcome::Held { holder });
         }
@@ -120,10 +120,10 @@ impl SourceWorker {
             tokio::spawn(async move {
                 loop {
                     tokio::select! {
-                        _ = tokio::time::sleep(LEASE_PERIOD / 3) => {}
+                        _ = tokio::time::sleep(period / 3) => {}
                         _ = lease.cancelled() => return,
                     }
-                    match store.acquire_lease(&name, me, LEASE_PERIOD).await {
+                    match store.acquire_lease(&name, me, period).await {
                         Ok(None) => {}
                         Ok(Some(holder)) => {
                             tracing::warn!(source = %name, %holder, "lease lost; stopping the cycle");

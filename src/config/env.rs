@@ -35,6 +35,7 @@ const STRING_KEYS: &[&str] = &[
     "format",
     "password",
     "password_file",
+    "lease_period",
 ];
 
 pub(super) struct EnvProvider {

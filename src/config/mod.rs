@@ -85,6 +85,10 @@ pub struct DatabaseConfig {
     /// The PostgreSQL password (`database.password` or `database.password_file`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
+    /// How long a replica's lease on a source lasts unless renewed (renewed
+    /// every third of it); `database.lease_period`, default 30 s.
+    #[serde(serialize_with = "ser_duration")]
+    pub lease_period: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]

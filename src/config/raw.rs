@@ -33,6 +33,7 @@ struct RawDatabase {
     url: Option<String>,
     password: Option<String>,
     password_file: Option<String>,
+    lease_period: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +167,21 @@ impl RawConfig {
             ),
         }
 
+        let lease_text = self.database.lease_period.as_deref().unwrap_or("30s");
+        let lease_period = p
+            .take(parse_duration("database.lease_period", lease_text))
+            .and_then(|d| match crate::store::leases::check_lease_period(d) {
+                Ok(()) => Some(d),
+                Err(problem) => {
+                    p.add(
+                        "database.lease_period",
+                        format!("{lease_text:?}: {problem}"),
+                    );
+                    None
+                }
+            })
+            .unwrap_or(crate::store::LEASE_PERIOD);
+
         let listen_text = self
             .http
             .listen
@@ -257,7 +273,11 @@ impl RawConfig {
         }
         Ok(Config {
             path: None,
-            database: DatabaseConfig { url, password },
+            database: DatabaseConfig {
+                url,
+                password,
+                lease_period,
+            },
             http: HttpConfig {
                 listen: listen.expect("checked above"),
                 token,

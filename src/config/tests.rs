@@ -242,3 +242,44 @@ fn database_url_picks_the_backend_and_keeps_the_password_out_of_it() {
         vec!["database.password: SQLite databases take no password"]
     );
 }
+
+#[test]
+fn lease_period_defaults_to_30s_and_is_validated_naming_the_key() {
+    let c = Config::from_toml(GOOD).unwrap();
+    assert_eq!(c.database.lease_period, Duration::from_secs(30));
+    assert!(c.redacted_toml().contains("lease_period = \"30s\""));
+
+    let c = Config::from_toml("[database]\nlease_period = \"2500ms\"\n").unwrap();
+    assert_eq!(c.database.lease_period, Duration::from_millis(2500));
+
+    for (value, problem) in [
+        ("\"soon\"", "is not a duration"),
+        ("\"0s\"", "must be at least 1s"),
+        ("\"500ms\"", "must be at least 1s"),
+        ("\"2h\"", "must be at most 1h"),
+        ("30", "invalid type"),
+    ] {
+        let p = problems(&format!("[database]\nlease_period = {value}\n"));
+        assert_eq!(p.len(), 1, "{value}: {p:?}");
+        assert!(
+            p[0].starts_with("database.lease_period: ") && p[0].contains(problem),
+            "{value}: {p:?}"
+        );
+    }
+
+    // From the environment, a bare number is still read as text (and refused).
+    let vars = [(
+        "JOBMIRROR_DATABASE__LEASE_PERIOD".to_string(),
+        "10s".to_string(),
+    )];
+    let c = Config::load_with_env(Path::new("/nonexistent/jobmirror.toml"), false, &vars).unwrap();
+    assert_eq!(c.database.lease_period, Duration::from_secs(10));
+    let vars = [(
+        "JOBMIRROR_DATABASE__LEASE_PERIOD".to_string(),
+        "10".to_string(),
+    )];
+    let e = Config::load_with_env(Path::new("/nonexistent/jobmirror.toml"), false, &vars)
+        .unwrap_err()
+        .problems();
+    assert!(e[0].starts_with("database.lease_period: \"10\""), "{e:?}");
+}

@@ -12,8 +12,32 @@ use super::db::{Arg, Sql};
 use super::{Store, StoreError};
 use crate::clock;
 
-/// How long a lease lasts unless renewed (a cycle renews it every third of it).
+/// How long a lease lasts unless renewed, by default (`database.lease_period`;
+/// a cycle renews it every third of it).
 pub const LEASE_PERIOD: Duration = Duration::from_secs(30);
+
+/// The shortest lease period accepted: renewals (every third of it) are
+/// database round trips, and replica clocks must agree to well within it.
+pub const MIN_LEASE_PERIOD: Duration = Duration::from_secs(1);
+/// The longest: a killed replica's sources wait up to this long on another host.
+pub const MAX_LEASE_PERIOD: Duration = Duration::from_secs(3600);
+
+/// Whether `period` is an acceptable lease period (the problem if not).
+pub fn check_lease_period(period: Duration) -> Result<(), String> {
+    if period < MIN_LEASE_PERIOD {
+        return Err(format!(
+            "must be at least {} (the lease is renewed every third of it)",
+            humantime::format_duration(MIN_LEASE_PERIOD)
+        ));
+    }
+    if period > MAX_LEASE_PERIOD {
+        return Err(format!(
+            "must be at most {} (a killed replica's sources wait that long for another host)",
+            humantime::format_duration(MAX_LEASE_PERIOD)
+        ));
+    }
+    Ok(())
+}
 
 /// One source's lease, for `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,7 +36,7 @@ pub use bulk::BulkInsert;
 pub use changes::StatusChange;
 pub use error::StoreError;
 pub use jobs::{ActiveRow, SourceCounts};
-pub use leases::{replica_id, Lease, LEASE_PERIOD};
+pub use leases::{check_lease_period, replica_id, Lease, LEASE_PERIOD};
 pub use outbox::{
     new_webhook_id, AttemptRecord, AttemptResolution, EndpointStats, EventStatus, EventSummary,
     OutboxEvent, Requeued,
@@ -53,6 +53,8 @@ pub use sync_state::SyncState;
 pub struct Store {
     pools: Pools,
     outbox: Arc<outbox::OutboxShared>,
+    /// How long a source lease taken through this store lasts unless renewed.
+    lease_period: Duration,
 }
 
 fn sqlite_migrator() -> sqlx::migrate::Migrator {
@@ -86,7 +88,21 @@ impl Store {
 
     /// Opens the database of a configuration (URL and password).
     pub async fn open_config(db: &DatabaseConfig) -> Result<Store, StoreError> {
-        Store::open_with(&db.url, db.password.as_ref()).await
+        Ok(Store::open_with(&db.url, db.password.as_ref())
+            .await?
+            .with_lease_period(db.lease_period))
+    }
+
+    /// The same store, taking source leases for `period` (renewed every third
+    /// of it); [`LEASE_PERIOD`] unless set.
+    pub fn with_lease_period(mut self, period: Duration) -> Store {
+        self.lease_period = period;
+        self
+    }
+
+    /// How long this store's source leases last unless renewed.
+    pub fn lease_period(&self) -> Duration {
+        self.lease_period
     }
 
     /// [`Store::open_read_only`] for a configuration.
@@ -161,6 +177,7 @@ impl Store {
         Store {
             pools,
             outbox: Arc::new(outbox::OutboxShared::new()),
+            lease_period: LEASE_PERIOD,
         }
     }
 

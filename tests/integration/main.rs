@@ -13,5 +13,6 @@ mod process;
 mod query_agreement;
 mod query_agreement_kinds;
 mod query_cli;
+mod replicas;
 mod swr;
 mod webhooks;

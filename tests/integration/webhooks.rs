@@ -31,7 +31,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use tokio_util::sync::CancellationToken;
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub(crate) const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// Used only while rotating: jobmirror signs with both.
 const OLD_SECRET: &str = "whsec_c2Vjb25kLXNlY3JldC1mb3ItdGVzdHM=";
 
@@ -49,21 +49,21 @@ enum Reply {
 
 /// One request the receiver got.
 #[derive(Clone, Debug)]
-struct Hit {
+pub(crate) struct Hit {
     path: String,
-    webhook_id: String,
+    pub(crate) webhook_id: String,
     timestamp: i64,
     /// Every signature problem found (empty: valid).
     signature_problem: Option<String>,
     content_type: String,
     user_agent: String,
-    body: Value,
-    at: Instant,
+    pub(crate) body: Value,
+    pub(crate) at: Instant,
     reply: u16,
 }
 
 impl Hit {
-    fn job(&self) -> &str {
+    pub(crate) fn job(&self) -> &str {
         self.body["data"]["job_id"].as_str().unwrap_or("")
     }
     fn new_status(&self) -> &str {
@@ -82,14 +82,14 @@ struct RecvState {
 }
 
 #[derive(Clone)]
-struct Receiver {
-    base: String,
+pub(crate) struct Receiver {
+    pub(crate) base: String,
     state: Arc<RecvState>,
 }
 
 impl Receiver {
     /// Starts a receiver answering 204 to everything.
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         Self::with_policy(|_, _| Reply::Status(204)).await
     }
 
@@ -121,7 +121,7 @@ impl Receiver {
         self.state.hits.lock().unwrap().clone()
     }
 
-    fn ok_hits(&self) -> Vec<Hit> {
+    pub(crate) fn ok_hits(&self) -> Vec<Hit> {
         self.hits().into_iter().filter(|h| h.ok()).collect()
     }
 
@@ -133,7 +133,7 @@ impl Receiver {
     }
 
     /// Asserts that every request carried valid headers and signatures.
-    fn assert_all_signed(&self) {
+    pub(crate) fn assert_all_signed(&self) {
         for h in self.hits() {
             assert_eq!(h.signature_problem, None, "{h:?}");
             assert_eq!(h.content_type, "application/json");
@@ -328,7 +328,7 @@ fn hooks_of(config: &Config) -> Vec<WebhookConfig> {
     config.webhooks.values().cloned().collect()
 }
 
-fn hook(name: &str, extra: &str) -> String {
+pub(crate) fn hook(name: &str, extra: &str) -> String {
     format!("[webhooks.{name}]\nurl = \"{{base}}/{name}\"\nsecret = [\"{SECRET}\", \"{OLD_SECRET}\"]\n{extra}\n")
 }
 
