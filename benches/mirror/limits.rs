@@ -28,6 +28,13 @@ pub struct Rate {
 }
 
 impl Rate {
+    /// Not measured (`--skip-limits`).
+    pub const NONE: Rate = Rate {
+        objects: 0,
+        requests: 0,
+        elapsed: Duration::ZERO,
+    };
+
     pub fn per_sec(&self) -> f64 {
         self.objects as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }

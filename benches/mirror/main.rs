@@ -52,16 +52,25 @@ async fn main() {
     let config = setup::with_webhook(&base, &receiver.url);
     let (ma_src, pai_src) = (setup::source(&config, MA), setup::source(&config, PAI));
 
-    note("raw transport limit");
-    let transport = (
-        limits::transport_modelarts(&ma_src).await,
-        limits::transport_pai(&pai_src).await,
-    );
-    note("raw storage limit");
-    let storage = (
-        limits::storage(&dir.path().join("raw-ma.db"), &sim, &ma::TABLE).await,
-        limits::storage(&dir.path().join("raw-pai.db"), &sim, &pai::TABLE).await,
-    );
+    let (transport, storage) = if args.skip_limits {
+        note("raw limits skipped (--skip-limits)");
+        (
+            (limits::Rate::NONE, limits::Rate::NONE),
+            (limits::Rate::NONE, limits::Rate::NONE),
+        )
+    } else {
+        note("raw transport limit");
+        let transport = (
+            limits::transport_modelarts(&ma_src).await,
+            limits::transport_pai(&pai_src).await,
+        );
+        note("raw storage limit");
+        let storage = (
+            limits::storage(&dir.path().join("raw-ma.db"), &sim, &ma::TABLE).await,
+            limits::storage(&dir.path().join("raw-pai.db"), &sim, &pai::TABLE).await,
+        );
+        (transport, storage)
+    };
     for f in ["raw-ma.db", "raw-pai.db"] {
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(dir.path().join(format!("{f}{ext}")));
@@ -105,10 +114,12 @@ async fn main() {
         "PAI-DLC mirror"
     );
 
-    note("no-change cycles");
+    note("no-change cycles (ModelArts)");
+    let ma_no_change = cycles::no_change(&store, &ma_src, args.cycles).await;
+    note("no-change cycles (PAI-DLC)");
     let no_change = (
-        cycles::no_change(&store, &ma_src, 3).await,
-        cycles::no_change(&store, &pai_src, 3).await,
+        ma_no_change,
+        cycles::no_change(&store, &pai_src, args.cycles).await,
     );
 
     note("change cycles (webhook events queued)");

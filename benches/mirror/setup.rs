@@ -29,6 +29,12 @@ pub struct Args {
     pub sizes: Sizes,
     pub smoke: bool,
     pub json: PathBuf,
+    /// No-change cycles per source (median and slowest are reported); more for
+    /// profiling one (`perf record -p` on this process meanwhile).
+    pub cycles: usize,
+    /// Skips the raw transport and storage limits (for profiling the rest; the
+    /// table then shows no limits and no ratios to them).
+    pub skip_limits: bool,
 }
 
 pub fn parse_args() -> Args {
@@ -44,6 +50,8 @@ pub fn parse_args() -> Args {
         },
         smoke: false,
         json: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-mirror.json"),
+        cycles: 3,
+        skip_limits: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -73,6 +81,11 @@ pub fn parse_args() -> Args {
                 args.sizes.ma_jobs = num(argv.get(i + 1), "--ma-jobs");
                 i += 1;
             }
+            "--cycles" => {
+                args.cycles = num(argv.get(i + 1), "--cycles").max(1);
+                i += 1;
+            }
+            "--skip-limits" => args.skip_limits = true,
             "--pai-jobs" => {
                 args.sizes.pai_jobs = num(argv.get(i + 1), "--pai-jobs");
                 i += 1;

@@ -31,22 +31,21 @@ pub async fn start() -> SimHandle {
     .expect("start the simulator")
 }
 
-/// Seeds ModelArts until exactly `n` jobs are in the default workspace (the
-/// seeder puts about one in ten elsewhere), then leaves exactly `unfinished` of
-/// them unfinished: the newest of the seeded active jobs, which are spread among
-/// the newest 2 % of the jobs with finished ones in between, as in a real account.
+/// Seeds ModelArts in one round until exactly `n` jobs are in the default
+/// workspace (the seeder puts about one in ten elsewhere), then leaves exactly
+/// `unfinished` of them unfinished: the newest of the seeded active jobs, which
+/// are spread among the newest 2 % of the jobs with finished ones in between, as
+/// in a real account (a job still running was created recently). One round
+/// matters: rounds seeded one after another would each leave their own newest
+/// 2 % active, i.e. active jobs deep in the newest-first list.
 pub fn seed_modelarts(h: &SimHandle, n: usize, unfinished: usize, rng: &mut StdRng) {
-    loop {
-        let visible = h
-            .modelarts()
-            .jobs()
-            .filter(|j| j.workspace_id == "0")
-            .count();
-        if visible >= n {
-            break;
-        }
-        h.modelarts().seed(n - visible, rng);
-    }
+    h.modelarts().seed_visible(n, rng);
+    let visible = h
+        .modelarts()
+        .jobs()
+        .filter(|j| j.workspace_id == "0")
+        .count();
+    assert_eq!(visible, n, "ModelArts jobs visible to the source");
     let mut w = h.modelarts();
     let newest_first: Vec<(i64, i32)> = w
         .jobs()
@@ -79,13 +78,9 @@ pub fn seed_modelarts(h: &SimHandle, n: usize, unfinished: usize, rng: &mut StdR
 /// As [`seed_modelarts`], for PAI-DLC (default workspace of the simulated account).
 pub fn seed_pai(h: &SimHandle, n: usize, unfinished: usize, rng: &mut StdRng) {
     let ws = h.pai_dlc().default_workspace.clone();
-    loop {
-        let visible = h.pai_dlc().jobs().filter(|j| j.workspace_id == ws).count();
-        if visible >= n {
-            break;
-        }
-        h.pai_dlc().seed(n - visible, rng);
-    }
+    h.pai_dlc().seed_visible(n, rng);
+    let visible = h.pai_dlc().jobs().filter(|j| j.workspace_id == ws).count();
+    assert_eq!(visible, n, "PAI-DLC jobs visible to the source");
     let mut w = h.pai_dlc();
     let newest_first: Vec<(String, String)> = w
         .jobs()

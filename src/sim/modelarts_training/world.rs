@@ -309,6 +309,25 @@ impl ModelArtsWorld {
     /// workspaces (about 1 in 10 outside `"0"`, in [`SEED_WORKSPACE`]); the newest 2%
     /// are partly still active, every other job has ended (mostly COMPLETED).
     pub fn seed(&mut self, n: usize, rng: &mut impl Rng) {
+        self.seed_until(n, rng, |added, _| added >= n);
+    }
+
+    /// As [`seed`](Self::seed), in one round, until exactly `n` of the added jobs
+    /// are in workspace `"0"` (about `n` · 10/9 jobs in all): the newest 2% of the
+    /// round, and so the still active jobs, are the newest of workspace `"0"` too.
+    pub fn seed_visible(&mut self, n: usize, rng: &mut impl Rng) {
+        self.seed_until(n + n / 9, rng, |_, visible| visible >= n);
+    }
+
+    /// Adds jobs as [`seed`](Self::seed) describes, spread as if `planned` were
+    /// added, until `done(added, added_in_workspace_0)`.
+    fn seed_until(
+        &mut self,
+        planned: usize,
+        rng: &mut impl Rng,
+        mut done: impl FnMut(usize, usize) -> bool,
+    ) {
+        let n = planned;
         if n == 0 {
             return;
         }
@@ -320,7 +339,9 @@ impl ModelArtsWorld {
         self.ids.reserve(n);
         self.slots.reserve(n);
         let mut t = start;
-        for i in 0..n {
+        let mut visible = 0;
+        let mut i = 0;
+        while !done(i, visible) {
             t += rng.gen_range(1..=(2 * mean_gap).max(1));
             let job_id = self.next_job_id;
             let status = if i >= recent_from && rng.gen_bool(0.4) {
@@ -336,22 +357,25 @@ impl ModelArtsWorld {
             };
             let model = MODELS.choose(rng).unwrap_or(&"model");
             let task = TASKS.choose(rng).unwrap_or(&"train");
+            let job_desc = DESCS
+                .choose(rng)
+                .map_or_else(String::new, |d| d.to_string());
+            let workspace_id = if rng.gen_ratio(1, 10) {
+                SEED_WORKSPACE
+            } else {
+                visible += 1;
+                "0"
+            };
             self.insert(NewJob {
                 job_name: format!("{model}-{task}-{job_id}"),
-                job_desc: DESCS
-                    .choose(rng)
-                    .map_or_else(String::new, |d| d.to_string()),
-                workspace_id: if rng.gen_ratio(1, 10) {
-                    SEED_WORKSPACE
-                } else {
-                    "0"
-                }
-                .to_string(),
+                job_desc,
+                workspace_id: workspace_id.to_string(),
                 status,
                 create_time: t,
                 duration,
                 version_count: pick_weighted(rng, VERSION_MIX),
             });
+            i += 1;
         }
     }
 

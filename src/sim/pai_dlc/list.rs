@@ -610,6 +610,77 @@ impl ListQuery {
         Some(jobs)
     }
 
+    /// Whether the only filters are the workspace and a `GmtCreateTime` range
+    /// and the order is by `GmtCreateTime` (the collector's keyset requests and
+    /// plain listings): then [`Self::plain_window`] answers from the workspace's
+    /// creation-ordered index.
+    fn is_plain_creation_listing(&self) -> bool {
+        let plain = ListQuery {
+            workspace_id: self.workspace_id.clone(),
+            start_time: self.start_time,
+            end_time: self.end_time,
+            // Alone (without `ShowOwn`) it does nothing.
+            from_all_workspaces: self.from_all_workspaces,
+            descending: self.descending,
+            page_number: self.page_number,
+            page_size: self.page_size,
+            time_range_field: self.time_range_field.clone(),
+            sort_by: self.sort_by,
+            ..ListQuery::default()
+        };
+        matches!(
+            self.time_range_field.as_deref(),
+            None | Some("GmtCreateTime")
+        ) && matches!(self.sort_by, None | Some(SortBy::GmtCreateTime))
+            && *self == plain
+    }
+
+    /// [`Self::window`] for a plain listing (see [`Self::is_plain_creation_listing`])
+    /// in O(log n + page): the workspace's jobs in the time range are a run of its
+    /// index, in creation order; ties (jobs created in the same second) are
+    /// ordered by `JobId` by sorting just the seconds the page touches.
+    fn plain_window<'w>(
+        &self,
+        world: &'w PaiWorld,
+        now: i64,
+        start: usize,
+        len: usize,
+    ) -> (Vec<&'w PaiJob>, usize) {
+        let ws = self
+            .workspace_id
+            .as_deref()
+            .unwrap_or(&world.default_workspace);
+        let (from, to) = self.time_range(now);
+        let slots =
+            world.workspace_created_between(ws, from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+        let total = slots.len();
+        let end = start.saturating_add(len).min(total);
+        if start >= end {
+            return (Vec::new(), total);
+        }
+        // The run of the (ascending) index that holds list positions [start, end).
+        let (a, b) = if self.descending {
+            (total - end, total - start)
+        } else {
+            (start, end)
+        };
+        // Widened to whole seconds: within a second the order is by JobId.
+        let created = |i: usize| world.slot_created(slots[i]);
+        let (first_second, last_second) = (created(a), created(b - 1));
+        let lo = slots[..a].partition_point(|&s| world.slot_created(s) < first_second);
+        let hi = b + slots[b..].partition_point(|&s| world.slot_created(s) <= last_second);
+        let mut jobs: Vec<&PaiJob> = slots[lo..hi]
+            .iter()
+            .filter_map(|&s| world.slot(s))
+            .collect();
+        jobs.sort_unstable_by(|x, y| self.compare(x, y));
+        // Whole seconds occupy the same positions as a set in either order.
+        let first = if self.descending { total - hi } else { lo };
+        jobs.drain(..start - first);
+        jobs.truncate(end - start);
+        (jobs, total)
+    }
+
     /// The matching jobs at positions `[start, start + len)` of the list order, and
     /// the number of matching jobs.
     pub fn window<'w>(
@@ -619,6 +690,9 @@ impl ListQuery {
         len: usize,
     ) -> (Vec<&'w PaiJob>, usize) {
         let now = world.now();
+        if self.is_plain_creation_listing() {
+            return self.plain_window(world, now, start, len);
+        }
         // A creation-time range is a contiguous run of storage: skip the rest.
         let (from, to) = match self.time_field() {
             "GmtCreateTime" => {

@@ -368,6 +368,9 @@ pub struct PaiWorld {
     created: Vec<i64>,
     /// Lower-cased job id → slot.
     index: HashMap<String, usize>,
+    /// Workspace id → the slots of its live jobs, ascending (so in creation
+    /// order): a workspace's creation-time range is a binary search away.
+    by_workspace: HashMap<String, Vec<usize>>,
     live: usize,
     next_seq: u64,
     last_created: i64,
@@ -405,6 +408,7 @@ impl PaiWorld {
             slots: Vec::new(),
             created: Vec::new(),
             index: HashMap::new(),
+            by_workspace: HashMap::new(),
             live: 0,
             next_seq: 1,
             last_created: i64::MIN,
@@ -443,6 +447,28 @@ impl PaiWorld {
         let lo = self.created.partition_point(|c| *c < from);
         let hi = self.created.partition_point(|c| *c <= to);
         self.slots[lo..hi.max(lo)].iter().flatten()
+    }
+
+    /// The slots of the live jobs of workspace `workspace_id` created in
+    /// `[from, to]` (epoch seconds), ascending (creation order); see [`Self::slot`].
+    /// O(log n).
+    pub fn workspace_created_between(&self, workspace_id: &str, from: i64, to: i64) -> &[usize] {
+        let Some(slots) = self.by_workspace.get(workspace_id) else {
+            return &[];
+        };
+        let lo = slots.partition_point(|&s| self.created[s] < from);
+        let hi = slots.partition_point(|&s| self.created[s] <= to);
+        &slots[lo..hi.max(lo)]
+    }
+
+    /// The live job in storage slot `slot` (from [`Self::workspace_created_between`]).
+    pub fn slot(&self, slot: usize) -> Option<&PaiJob> {
+        self.slots.get(slot)?.as_ref()
+    }
+
+    /// `GmtCreateTime` of the job in storage slot `slot`.
+    pub fn slot_created(&self, slot: usize) -> i64 {
+        self.created[slot]
     }
 
     /// A job by id (case-insensitive, as the API matches `JobId`).
@@ -572,6 +598,10 @@ impl PaiWorld {
         }
         let slot = self.slots.len();
         self.index.insert(job_id.to_ascii_lowercase(), slot);
+        self.by_workspace
+            .entry(job.workspace_id.clone())
+            .or_default()
+            .push(slot);
         self.slots.push(Some(job));
         self.created.push(created);
         self.live += 1;
@@ -608,7 +638,13 @@ impl PaiWorld {
         let Some(slot) = self.index.remove(&job_id.to_ascii_lowercase()) else {
             return false;
         };
-        self.slots[slot] = None;
+        if let Some(job) = self.slots[slot].take() {
+            if let Some(slots) = self.by_workspace.get_mut(&job.workspace_id) {
+                if let Ok(i) = slots.binary_search(&slot) {
+                    slots.remove(i);
+                }
+            }
+        }
         self.live -= 1;
         let dead = self.slots.len() - self.live;
         if dead > 1024 && dead > self.live {
@@ -631,6 +667,15 @@ impl PaiWorld {
             .enumerate()
             .filter_map(|(i, s)| Some((s.as_ref()?.job_id.to_ascii_lowercase(), i)))
             .collect();
+        self.by_workspace.clear();
+        for (i, job) in self.slots.iter().enumerate() {
+            if let Some(job) = job {
+                self.by_workspace
+                    .entry(job.workspace_id.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
     }
 
     /// Adds `n` jobs created over the 180 days before now (or after the newest
@@ -639,6 +684,25 @@ impl PaiWorld {
     /// creations are bursts of 2–30 jobs submitted in the same second. The newest 2%
     /// are partly unfinished; every other job has ended (mostly Succeeded).
     pub fn seed(&mut self, n: usize, rng: &mut impl Rng) {
+        self.seed_until(n, rng, |added, _| added >= n);
+    }
+
+    /// As [`seed`](Self::seed), in one round, until exactly `n` of the added jobs
+    /// are in [`DEFAULT_WORKSPACE`] (about `n` · 10/9 jobs in all): the newest 2% of
+    /// the round, and so the unfinished jobs, are the newest of that workspace too.
+    pub fn seed_visible(&mut self, n: usize, rng: &mut impl Rng) {
+        self.seed_until(n + n / 9, rng, |_, visible| visible >= n);
+    }
+
+    /// Adds jobs as [`seed`](Self::seed) describes, spread as if `planned` were
+    /// added, until `done(added, added_in_the_default_workspace)`.
+    fn seed_until(
+        &mut self,
+        planned: usize,
+        rng: &mut impl Rng,
+        mut done: impl FnMut(usize, usize) -> bool,
+    ) {
+        let n = planned;
         if n == 0 {
             return;
         }
@@ -648,7 +712,9 @@ impl PaiWorld {
         let recent_from = n - (n / 50).max(n.min(5));
         let mut t = start;
         let mut burst = 0u32;
-        for i in 0..n {
+        let mut visible = 0;
+        let mut i = 0;
+        while !done(i, visible) {
             if burst > 0 {
                 burst -= 1;
             } else {
@@ -667,15 +733,16 @@ impl PaiWorld {
             let display_name = format!("{model}-{task}-{:04}", i % 10_000);
             let job_type = JOB_TYPES.choose(rng).unwrap_or(&"PyTorchJob").to_string();
             let spec = random_spec(rng, &display_name, &job_type);
+            let workspace_id = if rng.gen_ratio(1, 10) {
+                OTHER_WORKSPACE
+            } else {
+                visible += 1;
+                DEFAULT_WORKSPACE
+            };
             self.create_with(NewJob {
                 display_name,
                 job_type,
-                workspace_id: if rng.gen_ratio(1, 10) {
-                    OTHER_WORKSPACE
-                } else {
-                    DEFAULT_WORKSPACE
-                }
-                .to_string(),
+                workspace_id: workspace_id.to_string(),
                 user_id: if rng.gen_ratio(1, 5) {
                     OTHER_USER_ID.to_string()
                 } else {
@@ -685,6 +752,7 @@ impl PaiWorld {
                 created: Some(t.min(now)),
                 spec,
             });
+            i += 1;
         }
     }
 

@@ -509,3 +509,86 @@ fn shift_deletes_just_before_the_page_and_inserts_new_jobs() {
         assert_eq!(w.get(id).unwrap().created, NOW);
     }
 }
+
+/// The indexed path of plain creation-time listings (the collector's keyset) pages
+/// exactly like the naive filter-and-sort, with many jobs per second, two
+/// workspaces, time ranges cutting through seconds, purged jobs and compaction.
+#[test]
+fn plain_creation_listings_equal_a_naive_full_sort() {
+    let (mut w, _) = world();
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut ids_made = Vec::new();
+    let mut t = NOW - 160;
+    for i in 0..1500 {
+        if rng.gen_ratio(1, 20) {
+            t += rng.gen_range(1..=3);
+        }
+        let ws = if rng.gen_ratio(1, 3) {
+            OTHER_WORKSPACE.to_string()
+        } else {
+            w.default_workspace.clone()
+        };
+        ids_made.push(w.create_with(NewJob {
+            display_name: format!("job-{i}"),
+            job_type: "PyTorchJob".into(),
+            workspace_id: ws,
+            user_id: w.caller_user_id.clone(),
+            status: "Running".into(),
+            created: Some(t.min(NOW)),
+            spec: Map::new(),
+        }));
+    }
+    // 1,100 purged: more than 1,024 and than the live ones, so storage is compacted.
+    for (i, id) in ids_made.iter().enumerate() {
+        if i % 4 != 3 && i < 1466 {
+            w.delete(id);
+        }
+    }
+    let fmt = crate::providers::pai_dlc_jobs::format_time;
+    for ws in [None, Some(OTHER_WORKSPACE)] {
+        for (from, to) in [
+            (None, None),
+            (Some(NOW - 160), None),
+            (Some(NOW - 100), Some(NOW - 50)),
+            (None, Some(NOW - 80)),
+            (Some(NOW - 30), Some(NOW - 30)),
+        ] {
+            for order in ["asc", "desc"] {
+                let mut params = p(&[("SortBy", "GmtCreateTime"), ("Order", order)]);
+                if let Some(ws) = ws {
+                    params.push(("WorkspaceId".into(), ws.into()));
+                }
+                if let Some(f) = from {
+                    params.push(("StartTime".into(), fmt(f)));
+                }
+                if let Some(e) = to {
+                    params.push(("EndTime".into(), fmt(e)));
+                }
+                let q = ListQuery::parse(&params).unwrap();
+                assert!(q.is_plain_creation_listing());
+                let mut naive: Vec<&PaiJob> = w.jobs().filter(|j| q.matches(&w, j, NOW)).collect();
+                naive.sort_by(|a, b| q.compare(a, b));
+                let naive: Vec<String> = naive.iter().map(|j| j.job_id.clone()).collect();
+                for size in [1usize, 3, 7, 100] {
+                    let mut got = Vec::new();
+                    for page in 1..=naive.len() / size + 2 {
+                        let mut pp = params.clone();
+                        pp.push(("PageSize".into(), size.to_string()));
+                        pp.push(("PageNumber".into(), page.to_string()));
+                        let body = list(&w, &pp).unwrap();
+                        assert_eq!(body["TotalCount"], naive.len(), "{pp:?}");
+                        got.extend(ids(&body));
+                    }
+                    assert_eq!(got, naive, "{params:?} size {size}");
+                }
+            }
+        }
+    }
+    // Any other filter takes the general path.
+    let q = ListQuery::parse(&with(&[("Status", "Running")])).unwrap();
+    assert!(!q.is_plain_creation_listing());
+    let q = ListQuery::parse(&with(&[("ShowOwn", "true")])).unwrap();
+    assert!(!q.is_plain_creation_listing());
+    let q = ListQuery::parse(&with(&[("SortBy", "DisplayName")])).unwrap();
+    assert!(!q.is_plain_creation_listing());
+}
