@@ -267,6 +267,9 @@ async fn open_postgres(
         options = options.password(p.expose());
     }
     options = options.application_name("jobmirror");
+    // JIT compiles a plan whose *estimated* cost is high (e.g. on a table not
+    // yet analyzed) for ~200 ms: far more than any statement of ours runs.
+    options = options.options([("jit", "off")]);
     if read_only {
         options = options.options([("default_transaction_read_only", "on")]);
     }
