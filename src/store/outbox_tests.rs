@@ -403,6 +403,134 @@ async fn claims_hold_back_later_events_of_a_job_until_the_earlier_is_settled() {
     }
 }
 
+/// A claimed batch recorded at once (two statements) leaves every event exactly
+/// as one try at a time would: status, count, due time, error, delivery time.
+#[tokio::test]
+async fn a_batch_of_tries_is_recorded_like_single_tries() {
+    for (_d, s) in stores().await {
+        s.set_webhooks(
+            hooks()
+                .into_iter()
+                .filter(|h| h.name == "changes")
+                .collect(),
+        );
+        s.apply_page(&ctx(1, false), records(&[(1, 7), (2, 7), (3, 7)]), None)
+            .await
+            .unwrap();
+        s.apply_page(&ctx(2, true), records(&[(1, 8), (2, 8), (3, 8)]), None)
+            .await
+            .unwrap();
+        let batch = s.claim_due_events("changes", NOW, LEASE, 10).await.unwrap();
+        assert_eq!(batch.len(), 3);
+        let ok = attempt(None);
+        let failed = attempt(Some("HTTP 500"));
+        let retry_at = "2999-06-01T00:00:00.000Z".to_string();
+        s.record_attempts(&[
+            (batch[0].id, ok.clone(), AttemptResolution::Delivered),
+            (
+                batch[1].id,
+                failed.clone(),
+                AttemptResolution::Retry {
+                    next_attempt_at: retry_at.clone(),
+                },
+            ),
+            (batch[2].id, failed.clone(), AttemptResolution::Dead),
+        ])
+        .await
+        .unwrap();
+        type Row = (
+            String,
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = s
+            .test_rows(
+                "SELECT status, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at \
+                 FROM webhook_events ORDER BY id",
+            )
+            .await;
+        assert_eq!(rows.len(), 3);
+        let at = Some(ok.attempted_at.clone());
+        assert_eq!(
+            rows[0],
+            ("delivered".into(), 1, LEASE.into(), at.clone(), None, at)
+        );
+        let failed_at = Some(failed.attempted_at.clone());
+        assert_eq!(
+            rows[1],
+            (
+                "pending".into(),
+                1,
+                retry_at,
+                failed_at.clone(),
+                Some("HTTP 500".into()),
+                None
+            )
+        );
+        assert_eq!(
+            rows[2],
+            (
+                "dead".into(),
+                1,
+                LEASE.into(),
+                failed_at,
+                Some("HTTP 500".into()),
+                None
+            )
+        );
+        type Try = (i64, Option<i64>, i64, Option<String>, Option<String>);
+        let tries: Vec<Try> = s
+            .test_rows(
+                "SELECT event_id, http_status, duration_ms, response_body, error \
+                 FROM webhook_attempts ORDER BY event_id",
+            )
+            .await;
+        assert_eq!(
+            tries,
+            vec![
+                (batch[0].id, Some(204), 3, Some("ok".into()), None),
+                (
+                    batch[1].id,
+                    Some(500),
+                    3,
+                    Some("ok".into()),
+                    Some("HTTP 500".into())
+                ),
+                (
+                    batch[2].id,
+                    Some(500),
+                    3,
+                    Some("ok".into()),
+                    Some("HTTP 500".into())
+                ),
+            ]
+        );
+        // The same event twice in one call: both tries count.
+        s.record_attempts(&[
+            (
+                batch[1].id,
+                failed.clone(),
+                AttemptResolution::Retry {
+                    next_attempt_at: LEASE.into(),
+                },
+            ),
+            (batch[1].id, ok.clone(), AttemptResolution::Delivered),
+        ])
+        .await
+        .unwrap();
+        let twice: Vec<(String, i64)> = s
+            .test_rows(&format!(
+                "SELECT status, attempts FROM webhook_events WHERE id = {}",
+                batch[1].id
+            ))
+            .await;
+        assert_eq!(twice, vec![("delivered".to_string(), 3)]);
+    }
+}
+
 #[tokio::test]
 async fn listing_pages_by_id() {
     for (_d, s) in stores().await {
