@@ -4,6 +4,7 @@
 //! (the embedded default) or PostgreSQL, chosen by the URL scheme. Callers
 //! never see SQL; [`db`] is the thin layer both backends share.
 
+mod analyze;
 mod bulk;
 mod changes;
 pub mod db;
@@ -53,6 +54,8 @@ pub use sync_state::SyncState;
 pub struct Store {
     pools: Pools,
     outbox: Arc<outbox::OutboxShared>,
+    /// New rows per table since its last ANALYZE (PostgreSQL).
+    growth: Arc<analyze::GrowthByTable>,
     /// How long a source lease taken through this store lasts unless renewed.
     lease_period: Duration,
 }
@@ -177,6 +180,7 @@ impl Store {
         Store {
             pools,
             outbox: Arc::new(outbox::OutboxShared::new()),
+            growth: Arc::default(),
             lease_period: LEASE_PERIOD,
         }
     }

@@ -165,6 +165,7 @@ impl Store {
         if outcome.events > 0 {
             self.notify_outbox();
         }
+        self.note_new_rows(ctx.spec.table, outcome.new).await;
         Ok(outcome)
     }
 }

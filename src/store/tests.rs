@@ -222,3 +222,30 @@ async fn tables_match_their_specs() {
         }
     }
 }
+
+/// PostgreSQL: a table that took 1,000 new rows has planner statistics
+/// (`reltuples` is -1 until the first ANALYZE), so page look-ups by id stop
+/// being planned as scans of the whole source.
+#[tokio::test]
+async fn postgres_tables_are_analyzed_as_they_grow() {
+    for (_d, s) in stores().await {
+        if s.backend() != Backend::Postgres {
+            continue;
+        }
+        let reltuples = |s: Store| async move {
+            s.test_one::<f64>(
+                "SELECT reltuples::float8 FROM pg_class WHERE relname = 'modelarts_training_jobs'",
+            )
+            .await
+        };
+        let page = |from: i64| (from..from + 500).map(|id| (id, 8)).collect::<Vec<_>>();
+        s.apply_page(&ctx(1), records(&page(1)), None)
+            .await
+            .unwrap();
+        assert!(reltuples(s.clone()).await < 0.0, "not analyzed at 500 rows");
+        s.apply_page(&ctx(1), records(&page(501)), None)
+            .await
+            .unwrap();
+        assert_eq!(reltuples(s.clone()).await, 1000.0, "analyzed at 1,000 rows");
+    }
+}
