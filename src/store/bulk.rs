@@ -44,7 +44,7 @@ impl BulkInsert {
         let spec = self.spec;
         let cols: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
         let head = format!(
-            "INSERT INTO {t} (source, {cols}, state, raw, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
+            "INSERT INTO {t} (source, {cols}, state, raw, raw_hash, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
             t = spec.table,
             cols = cols.join(", ")
         );
@@ -58,14 +58,11 @@ impl BulkInsert {
                 for (c, v) in spec.columns.iter().zip(&r.values) {
                     q.push(", ").bind(value_arg(backend, c, v));
                 }
-                for v in [
-                    r.state.as_str(),
-                    r.raw.as_str(),
-                    &self.now,
-                    &self.now,
-                    &self.now,
-                ] {
-                    q.push(", ").bind(v);
+                q.push(", ").bind(r.state.as_str());
+                q.push(", ").bind(r.raw.as_str());
+                q.push(", ").bind(super::raw_hash::raw_hash(&r.raw));
+                for v in [&self.now, &self.now, &self.now] {
+                    q.push(", ").bind(v.as_str());
                 }
                 q.push(", ").bind(Option::<String>::None);
                 q.push(", ").bind(self.run_id).push(")");

@@ -14,6 +14,7 @@ pub mod leases;
 mod list_meta;
 mod outbox;
 mod pages;
+mod raw_hash;
 pub mod record;
 pub mod record_raw;
 mod runs;

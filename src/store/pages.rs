@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::db::{Arg, Backend, Sql, Tx};
 use super::outbox::{insert_events, JobEvent};
+use super::raw_hash::raw_hash;
 use super::record::{ColType, Column, Record, SqlValue, TableSpec};
 use super::{Store, StoreError};
 use crate::clock;
@@ -44,8 +45,22 @@ pub struct PageOutcome {
 struct Existing {
     status: Option<String>,
     state: String,
-    raw: String,
+    /// `raw_hash`; `None` for rows written before it existed (migration 0024).
+    raw_hash: Option<i64>,
+    /// `raw`, read only for those rows (`None` when `raw_hash` is set).
+    raw: Option<String>,
     deleted: bool,
+}
+
+impl Existing {
+    /// Whether the stored raw is `raw` (whose hash is `hash`): by the stored
+    /// hash, or for a row without one by the stored text.
+    fn same_raw(&self, raw: &str, hash: i64) -> bool {
+        match self.raw_hash {
+            Some(h) => h == hash,
+            None => self.raw.as_deref() == Some(raw),
+        }
+    }
 }
 
 /// A native value bound for its column. SQLite columns are flexibly typed and
@@ -126,6 +141,8 @@ impl Store {
         let mut unchanged: Vec<&Record> = Vec::new();
         let mut changes: Vec<(&Record, &Existing)> = Vec::new();
         let mut created: Vec<&Record> = Vec::new();
+        // Unchanged rows without a stored hash yet: it is filled in.
+        let mut backfill: Vec<(&Record, i64)> = Vec::new();
         for r in &unique {
             match existing.get(&r.id) {
                 None => {
@@ -139,8 +156,14 @@ impl Store {
                     if old.status.as_deref() != Some(r.status.as_str()) {
                         changes.push((r, old));
                     }
-                    if old.raw == r.raw && !old.deleted && old.state == r.state.as_str() {
+                    // A raw difference alone rewrites the row (no status change,
+                    // no event: those follow the status only, above).
+                    let hash = raw_hash(&r.raw);
+                    if old.same_raw(&r.raw, hash) && !old.deleted && old.state == r.state.as_str() {
                         unchanged.push(r);
+                        if old.raw_hash.is_none() {
+                            backfill.push((r, hash));
+                        }
                     } else {
                         outcome.changed += 1;
                         to_write.push(r);
@@ -151,6 +174,7 @@ impl Store {
 
         upsert(&mut tx, ctx, &to_write, &now).await?;
         touch(&mut tx, ctx, &unchanged, &now).await?;
+        backfill_hashes(&mut tx, ctx, &backfill).await?;
         outcome.status_changes = changes.len();
         insert_changes(&mut tx, ctx, &changes, &now).await?;
         let hooks = self.webhooks();
@@ -220,7 +244,8 @@ async fn load_existing(
     let backend = tx.backend();
     for chunk in records.chunks(500) {
         let mut q = Sql::new(format!(
-            "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, state, raw, deleted_at \
+            "SELECT CAST({id} AS TEXT) AS id, CAST({st} AS TEXT) AS status, state, raw_hash, \
+             CASE WHEN raw_hash IS NULL THEN raw END AS raw, deleted_at \
              FROM {t} WHERE source = ",
             id = spec.id_column,
             st = spec.status_column,
@@ -237,6 +262,7 @@ async fn load_existing(
                 Existing {
                     status: row.get("status")?,
                     state: row.get("state")?,
+                    raw_hash: row.get("raw_hash")?,
                     raw: row.get("raw")?,
                     deleted: row.get::<Option<String>, _>("deleted_at")?.is_some(),
                 },
@@ -260,7 +286,7 @@ async fn upsert(
         .map(|c| format!("\"{}\"", c.name))
         .collect();
     let head = format!(
-        "INSERT INTO {t} (source, {cols}, state, raw, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
+"INSERT INTO {t} (source, {cols}, state, raw, raw_hash, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
         t = spec.table,
         cols = cols.join(", ")
     );
@@ -271,7 +297,7 @@ async fn upsert(
         .collect();
     let tail = format!(
         " ON CONFLICT (source, {id}) DO UPDATE SET {updates}, state = excluded.state, raw = excluded.raw, \
-         last_seen_at = excluded.last_seen_at, changed_at = excluded.changed_at, deleted_at = NULL, \
+         raw_hash = excluded.raw_hash, last_seen_at = excluded.last_seen_at, changed_at = excluded.changed_at, deleted_at = NULL, \
          last_seen_run = excluded.last_seen_run",
         id = spec.id_column,
         updates = updates.join(", ")
@@ -286,7 +312,10 @@ async fn upsert(
             for (c, v) in spec.columns.iter().zip(&r.values) {
                 q.push(", ").bind(value_arg(backend, c, v));
             }
-            for v in [r.state.as_str(), r.raw.as_str(), now, now, now] {
+            q.push(", ").bind(r.state.as_str());
+            q.push(", ").bind(r.raw.as_str());
+            q.push(", ").bind(raw_hash(&r.raw));
+            for v in [now, now, now] {
                 q.push(", ").bind(v);
             }
             q.push(", ").bind(Option::<String>::None);
@@ -316,6 +345,35 @@ async fn touch(
         q.bind(ctx.source);
         q.push(format!(" AND {} IN (", spec.id_column));
         q.bind_list(chunk.iter().map(|r| id_arg(backend, spec, r)));
+        q.push(")");
+        tx.execute(q).await?;
+    }
+    Ok(())
+}
+
+/// Stores the hash of unchanged rows written before `raw_hash` existed (once
+/// per row; their content and `changed_at` stay as they are).
+async fn backfill_hashes(
+    tx: &mut Tx,
+    ctx: &PageContext<'_>,
+    rows: &[(&Record, i64)],
+) -> Result<(), StoreError> {
+    let spec = ctx.spec;
+    let backend = tx.backend();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut q = Sql::new(format!(
+            "UPDATE {t} SET raw_hash = CASE {id}",
+            t = spec.table,
+            id = spec.id_column
+        ));
+        for (r, hash) in chunk {
+            q.push(" WHEN ").bind(id_arg(backend, spec, r));
+            q.push(" THEN ").bind(*hash);
+        }
+        q.push(" END WHERE source = ");
+        q.bind(ctx.source);
+        q.push(format!(" AND {} IN (", spec.id_column));
+        q.bind_list(chunk.iter().map(|(r, _)| id_arg(backend, spec, r)));
         q.push(")");
         tx.execute(q).await?;
     }

@@ -18,12 +18,17 @@ async fn stores() -> Vec<(TestDb, Store)> {
 }
 
 fn records(jobs: &[(i64, i64)]) -> Vec<Record> {
+    records_desc(jobs, "d")
+}
+
+/// [`records`] with `job_desc` set to `desc` (a change of `raw` only).
+fn records_desc(jobs: &[(i64, i64)], desc: &str) -> Vec<Record> {
     let items: Vec<String> = jobs
         .iter()
         .map(|(id, status)| {
             format!(
                 r#"{{"job_id": {id}, "job_name": "job-{id}", "version_id": 1, "status": {status},
-                    "create_time": {ct}, "duration": 1500, "job_desc": "d", "version_count": 1}}"#,
+                    "create_time": {ct}, "duration": 1500, "job_desc": "{desc}", "version_count": 1}}"#,
                 ct = 1_767_323_045_000 + id
             )
         })
@@ -96,6 +101,113 @@ async fn detects_status_changes_once_and_is_idempotent() {
                 ),
             ]
         );
+    }
+}
+
+/// `raw` and `raw_hash` of row `id`, and how many status changes were logged.
+async fn raw_row(s: &Store, id: i64) -> (String, Option<i64>, i64) {
+    let (raw, hash): (String, Option<i64>) = s
+        .test_rows(&format!(
+            "SELECT raw, raw_hash FROM modelarts_training_jobs WHERE job_id = {id}"
+        ))
+        .await
+        .remove(0);
+    let changes: i64 = s.test_one("SELECT COUNT(*) FROM status_changes").await;
+    (raw, hash, changes)
+}
+
+#[tokio::test]
+async fn raw_changes_are_found_by_raw_hash_without_status_events() {
+    use super::raw_hash::raw_hash;
+    for (_d, s) in stores().await {
+        let c = crate::config::Config::from_toml(
+            r#"
+[sources.ma]
+kind = "modelarts-training-jobs"
+endpoint = "https://modelarts.example.com"
+project_id = "p"
+token = "t"
+
+[webhooks.all]
+url = "http://127.0.0.1:1/a"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+events = ["job.status_changed", "job.created", "job.deleted"]
+"#,
+        )
+        .unwrap();
+        s.set_webhooks(c.webhooks.into_values().collect());
+        let first = s
+            .apply_page(&ctx(1), records(&[(1, 8), (2, 8)]), None)
+            .await
+            .unwrap();
+        assert_eq!((first.new, first.events), (2, 2));
+        let (raw1, hash, _) = raw_row(&s, 1).await;
+        assert_eq!(hash, Some(raw_hash(&raw1)), "written with its hash");
+
+        // The raw changes, the status does not: the row is rewritten, no
+        // status change and no event.
+        let out = s
+            .apply_page(&ctx(2), records_desc(&[(1, 8), (2, 8)], "new"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (out.new, out.changed, out.status_changes, out.events),
+            (0, 2, 0, 0)
+        );
+        let (raw2, hash, changes) = raw_row(&s, 1).await;
+        assert!(raw2.contains("\"new\"") && raw2 != raw1);
+        assert_eq!((hash, changes), (Some(raw_hash(&raw2)), 0));
+        let same = s
+            .apply_page(&ctx(3), records_desc(&[(1, 8), (2, 8)], "new"), None)
+            .await
+            .unwrap();
+        assert_eq!((same.changed, same.events), (0, 0));
+
+        // Detection goes by the stored hash: a stale hash counts as a change
+        // even though the stored raw is the same.
+        s.test_exec("UPDATE modelarts_training_jobs SET raw_hash = 42 WHERE job_id = 2")
+            .await;
+        let stale = s
+            .apply_page(&ctx(4), records_desc(&[(1, 8), (2, 8)], "new"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (stale.changed, stale.status_changes, stale.events),
+            (1, 0, 0)
+        );
+        let (raw, hash, _) = raw_row(&s, 2).await;
+        assert_eq!(hash, Some(raw_hash(&raw)), "rewritten with the right hash");
+
+        // Rows from before migration 0024 (no hash) are compared by raw: the
+        // same raw is unchanged (changed_at kept) and gets its hash...
+        s.test_exec("UPDATE modelarts_training_jobs SET raw_hash = NULL, changed_at = 'before'")
+            .await;
+        let legacy = s
+            .apply_page(&ctx(5), records_desc(&[(1, 8), (2, 8)], "new"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (legacy.changed, legacy.status_changes, legacy.events),
+            (0, 0, 0)
+        );
+        let (raw, hash, _) = raw_row(&s, 1).await;
+        assert_eq!(hash, Some(raw_hash(&raw)), "hash filled in");
+        let kept: i64 = s
+            .test_one("SELECT COUNT(*) FROM modelarts_training_jobs WHERE changed_at = 'before' AND last_seen_run = 5")
+            .await;
+        assert_eq!(kept, 2);
+        // ... and another raw is a change (still no status event), with a
+        // status change on another row logged as usual.
+        s.test_exec("UPDATE modelarts_training_jobs SET raw_hash = NULL")
+            .await;
+        let out = s
+            .apply_page(&ctx(6), records_desc(&[(1, 8), (2, 10)], "newer"), None)
+            .await
+            .unwrap();
+        assert_eq!((out.changed, out.status_changes, out.events), (2, 1, 1));
+        let (raw, hash, changes) = raw_row(&s, 1).await;
+        assert!(raw.contains("newer"));
+        assert_eq!((hash, changes), (Some(raw_hash(&raw)), 1));
     }
 }
 
@@ -213,6 +325,7 @@ async fn tables_match_their_specs() {
                 "source",
                 "state",
                 "raw",
+                "raw_hash",
                 "first_seen_at",
                 "last_seen_at",
                 "deleted_at",

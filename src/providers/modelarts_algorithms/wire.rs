@@ -514,6 +514,7 @@ mod tests {
             "changed_at",
             "deleted_at",
             "last_seen_run",
+            "raw_hash",
         ]);
         assert_eq!(cols, want);
     }

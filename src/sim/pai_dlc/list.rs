@@ -743,9 +743,36 @@ pub fn list(world: &PaiWorld, params: &[(String, String)]) -> Result<Value, SimE
 
 /// The list response `{Jobs, TotalCount, RequestId}` for a validated query.
 pub fn list_query(world: &PaiWorld, q: &ListQuery) -> Value {
+    list_body(world, q, &request_id())
+}
+
+fn list_body(world: &PaiWorld, q: &ListQuery, request_id: &str) -> Value {
     let (jobs, total) = q.window(world, q.offset(), q.page_size as usize);
     let jobs: Vec<Value> = jobs.iter().map(|j| world.job_json(j)).collect();
-    json!({ "Jobs": jobs, "TotalCount": total, "RequestId": request_id() })
+    json!({ "Jobs": jobs, "TotalCount": total, "RequestId": request_id })
+}
+
+/// [`list_query`]'s compact JSON text (what the route serves), written without
+/// building a `Value` tree: the same bytes as serialising it.
+pub fn list_query_text(world: &PaiWorld, q: &ListQuery) -> Vec<u8> {
+    list_body_text(world, q, &request_id())
+}
+
+fn list_body_text(world: &PaiWorld, q: &ListQuery, request_id: &str) -> Vec<u8> {
+    let (jobs, total) = q.window(world, q.offset(), q.page_size as usize);
+    let mut out = Vec::with_capacity(64 + jobs.len() * 6 * 1024);
+    out.extend_from_slice(b"{\"Jobs\":[");
+    for (i, j) in jobs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        world.write_job_json(j, &mut out);
+    }
+    out.extend_from_slice(format!("],\"TotalCount\":{total},\"RequestId\":").as_bytes());
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, request_id);
+    out.push(b'}');
+    out
 }
 
 /// Applies one [`Shift`] before answering `q` (a page after the first): deletes
@@ -780,3 +807,51 @@ pub fn apply_shift(world: &mut PaiWorld, q: &ListQuery, shift: Shift) -> ShiftEv
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+    use crate::sim::clock::Clock;
+    use chrono::DateTime;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    #[test]
+    fn list_text_is_the_serialised_tree() {
+        let (clock, _h) = Clock::manual(DateTime::from_timestamp(1_700_000_000, 0).unwrap());
+        let mut w = PaiWorld::new(clock);
+        let mut empty_q = ListQuery::parse(&[]).unwrap();
+        empty_q.workspace_id = Some("nowhere".into());
+        assert_eq!(
+            list_body_text(&w, &empty_q, "R\"1"),
+            serde_json::to_vec(&list_body(&w, &empty_q, "R\"1")).unwrap()
+        );
+        w.seed(700, &mut StdRng::seed_from_u64(3));
+        for params in [
+            vec![],
+            vec![("PageSize", "100"), ("PageNumber", "2")],
+            vec![
+                ("PageSize", "7"),
+                ("Order", "asc"),
+                ("StartTime", "2000-01-01T00:00:00Z"),
+            ],
+            vec![
+                ("SortBy", "Status"),
+                ("FromAllWorkspaces", "true"),
+                ("ShowOwn", "true"),
+            ],
+        ] {
+            let params: Vec<(String, String)> = params
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let q = ListQuery::parse(&params).unwrap();
+            let id = request_id();
+            let text = list_body_text(&w, &q, &id);
+            assert_eq!(
+                String::from_utf8(text).unwrap(),
+                serde_json::to_string(&list_body(&w, &q, &id)).unwrap()
+            );
+        }
+    }
+}

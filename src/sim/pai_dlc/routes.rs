@@ -9,7 +9,7 @@ use crate::sim::faults::{self, json_text, FaultShapes};
 use crate::sim::server::SimShared;
 use crate::sim::stats::{self, RouteLabel, RouteOp};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -105,6 +105,13 @@ async fn list_handler(State(shared): State<Arc<SimShared>>, RawQuery(raw): RawQu
         let event = apply_shift(&mut crate::sim::lock(&shared.pai_dlc), &q, shift);
         crate::sim::lock(&shared.faults).record_shift(event);
     }
-    let body = list::list_query(&crate::sim::lock(&shared.pai_dlc), &q);
-    Json(body).into_response()
+    let body = list::list_query_text(&crate::sim::lock(&shared.pai_dlc), &q);
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }

@@ -9,6 +9,8 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+mod text;
+
 /// The workspace a request without `WorkspaceId` lists.
 pub const DEFAULT_WORKSPACE: &str = "268";
 /// A second workspace, used by [`PaiWorld::seed`] for about one job in ten.
@@ -500,9 +502,20 @@ impl PaiWorld {
         }
     }
 
-    /// The JobItem JSON of a job.
+    /// The JobItem JSON of a job (the reference tree; the simulator serves
+    /// [`Self::write_job_json`]'s text, the same bytes).
     pub fn job_json(&self, job: &PaiJob) -> Value {
         job.to_json(
+            &self.workspace_name(&job.workspace_id),
+            &self.username(&job.user_id),
+        )
+    }
+
+    /// Appends the compact JSON text of [`Self::job_json`] to `out`, byte for
+    /// byte, without building the tree.
+    pub fn write_job_json(&self, job: &PaiJob, out: &mut Vec<u8>) {
+        job.write_json(
+            out,
             &self.workspace_name(&job.workspace_id),
             &self.username(&job.user_id),
         )
@@ -1171,6 +1184,165 @@ mod tests {
         assert_eq!(v["RestartTimes"], "0");
         assert_eq!(v["WorkspaceName"], "dlc-workspace");
         assert_eq!(v["Username"], "pai-dlc-role");
+    }
+
+    /// A random string: plain, unicode, quotes, backslashes, control characters.
+    fn odd_text(rng: &mut StdRng) -> String {
+        const PARTS: &[&str] = &[
+            "run",
+            "训练-任务",
+            "é",
+            "😀",
+            "\"q\"",
+            "back\\slash",
+            "\n",
+            "\t",
+            "\u{1}",
+            "\u{1f}",
+            "\u{7f}",
+            "/",
+            "</script>",
+            " ",
+            "",
+            "\u{2028}",
+            "\r\n",
+        ];
+        (0..rng.gen_range(0..6))
+            .map(|_| *PARTS.choose(rng).unwrap())
+            .collect()
+    }
+
+    fn odd_time(rng: &mut StdRng) -> Option<i64> {
+        match rng.gen_range(0..10) {
+            0 => None,
+            1 => Some(
+                *[
+                    0,
+                    59,
+                    86_399,
+                    86_400,
+                    951_782_400,
+                    4_107_542_399,
+                    253_402_300_799,
+                ]
+                .choose(rng)
+                .unwrap(),
+            ),
+            2 => Some(
+                *[
+                    -1,
+                    -86_401,
+                    -62_135_596_800,
+                    253_402_300_800,
+                    i64::MAX,
+                    i64::MIN,
+                ]
+                .choose(rng)
+                .unwrap(),
+            ),
+            3 => Some(rng.gen_range(-100_000_000_000i64..400_000_000_000)),
+            _ => Some(rng.gen_range(0..4_000_000_000i64)),
+        }
+    }
+
+    #[test]
+    fn job_text_is_the_serialised_tree_byte_for_byte() {
+        let (mut w, _) = world_at(1_700_000_000);
+        let mut rng = StdRng::seed_from_u64(11);
+        w.seed(1_500, &mut rng);
+        w.create("plain", "Running");
+        let mut out = Vec::new();
+        let mut checked = 0;
+        for (n, job) in w.jobs().enumerate() {
+            // As seeded, then varied: every status, odd texts and times,
+            // absent, null and odd fixed fields.
+            let mut variants = vec![job.clone()];
+            if n % 3 == 0 {
+                let mut j = job.clone();
+                j.status = super::super::status::ALL
+                    .choose(&mut rng)
+                    .unwrap()
+                    .to_string();
+                if rng.gen_ratio(1, 4) {
+                    j.status = odd_text(&mut rng);
+                }
+                j.display_name = odd_text(&mut rng);
+                j.job_type = odd_text(&mut rng);
+                j.sub_status = odd_text(&mut rng);
+                j.reason_code = odd_text(&mut rng);
+                j.reason_message = odd_text(&mut rng);
+                j.user_id = odd_text(&mut rng);
+                j.workspace_id = odd_text(&mut rng);
+                j.is_deleted = rng.gen();
+                j.restart_times = rng.gen();
+                j.duration = rng.gen();
+                j.created = odd_time(&mut rng).unwrap_or(0);
+                j.modified = odd_time(&mut rng).unwrap_or(-5);
+                j.submitted = odd_time(&mut rng);
+                j.running = odd_time(&mut rng);
+                j.finished = odd_time(&mut rng);
+                j.succeeded = odd_time(&mut rng);
+                j.failed = odd_time(&mut rng);
+                j.stopped = odd_time(&mut rng);
+                for t in &mut j.history {
+                    t.start = odd_time(&mut rng).unwrap_or(1);
+                    t.end = odd_time(&mut rng);
+                    t.status = odd_text(&mut rng);
+                    t.reason_message = odd_text(&mut rng);
+                }
+                if rng.gen_ratio(1, 5) {
+                    j.history.clear();
+                }
+                let keys: Vec<String> = j.spec.keys().cloned().collect();
+                for k in keys {
+                    match rng.gen_range(0..8) {
+                        0 => {
+                            j.spec.remove(&k);
+                        }
+                        1 => {
+                            j.spec.insert(k, Value::Null);
+                        }
+                        2 => {
+                            let v = json!({"Tags": {odd_text(&mut rng): odd_text(&mut rng)},
+                                "x": [1.5, -0.0, 1e300, u64::MAX, i64::MIN, null, true]});
+                            j.spec.insert(k, v);
+                        }
+                        3 => {
+                            j.spec.insert(k, Value::String(odd_text(&mut rng)));
+                        }
+                        _ => {}
+                    }
+                }
+                if rng.gen_ratio(1, 3) {
+                    let specs = json!([
+                        {"Type": odd_text(&mut rng), "PodCount": rng.gen_range(0..4)},
+                        {"PodCount": "2"},
+                        {"Type": 7, "PodCount": -1},
+                        "not an object",
+                    ]);
+                    j.spec.insert("JobSpecs".into(), specs);
+                }
+                variants.push(j);
+            }
+            for j in &variants {
+                let (ws, user) = if rng.gen_ratio(1, 4) {
+                    (odd_text(&mut rng), odd_text(&mut rng))
+                } else {
+                    (w.workspace_name(&j.workspace_id), w.username(&j.user_id))
+                };
+                out.clear();
+                j.write_json(&mut out, &ws, &user);
+                let want = serde_json::to_string(&j.to_json(&ws, &user)).unwrap();
+                assert_eq!(std::str::from_utf8(&out).unwrap(), want, "{}", j.job_id);
+                checked += 1;
+            }
+        }
+        assert!(checked > 2_000, "{checked}");
+        // The world's own writer agrees with its reference too.
+        let job = w.jobs().last().unwrap();
+        out.clear();
+        w.write_job_json(job, &mut out);
+        assert_eq!(out, serde_json::to_vec(&w.job_json(job)).unwrap());
     }
 
     #[test]
