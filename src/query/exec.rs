@@ -117,6 +117,58 @@ fn rows_path(q: &Query, matching: Option<u64>) -> PathHint {
     }
 }
 
+/// A page walked in the sort's index past range filters (see
+/// [`walk_past_ranges`]) reads at most about this many index entries.
+pub const WALK_MAX_ENTRIES: u64 = 100_000;
+
+/// When `q`'s filters are the source and ranges on other columns than its
+/// first sort key, all carried by an index led by that key (e.g. PAI-DLC's
+/// time window with `SortBy=DisplayName`): that index can be walked in the
+/// sort's order, checking the ranges in it, instead of sorting every row of
+/// the ranges. Returns whether the query has that shape.
+fn walkable_past_ranges(q: &Query) -> bool {
+    if q.include_deleted || q.after.is_some() || !q.table.has_rowid {
+        return false;
+    }
+    let Some(first) = q.order.first() else {
+        return false;
+    };
+    let mut ranges = Vec::new();
+    for f in &q.filters {
+        match f {
+            Filter::Eq(c, v) if c.0 == SOURCE.0 && *v != SqlValue::Null => {}
+            Filter::Range { col, .. } if col.0 != first.col.0 => ranges.push(col.0),
+            _ => return false,
+        }
+    }
+    !ranges.is_empty()
+        && q.table.indexes.iter().any(|ix| {
+            ix.columns.first() == Some(&first.col.0)
+                && ranges.iter().all(|r| ix.columns.contains(r))
+        })
+}
+
+/// Whether walking the sort index past the ranges reads few entries: about
+/// `(offset + limit) × rows / matching` of them, `rows` estimated by the
+/// table's largest rowid.
+async fn walk_past_ranges(
+    conn: &mut impl AsConn,
+    q: &Query,
+    matching: Option<u64>,
+) -> Result<bool, QueryError> {
+    let (Some(matching), Some(limit)) = (matching, q.limit) else {
+        return Ok(false);
+    };
+    if matching == 0 || !walkable_past_ranges(q) {
+        return Ok(false);
+    }
+    let mut qb = sql::Qb::new("SELECT COALESCE(MAX(rowid), 0) FROM ");
+    qb.push(q.table.name);
+    let rows = scalar_i64(conn, qb).await?.max(0) as u128;
+    let window = u128::from(q.offset.saturating_add(limit));
+    Ok(window * rows / u128::from(matching) <= u128::from(WALK_MAX_ENTRIES))
+}
+
 async fn scalar_i64(conn: &mut impl AsConn, qb: sql::Qb) -> Result<i64, QueryError> {
     let row = conn.conn().fetch_one(qb.into_sql()).await?;
     Ok(row.get::<i64, _>(0)?)
@@ -130,16 +182,27 @@ pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan
     let mut matching = None;
     let mut search = NameSearch::Scan;
     if let Some(m) = sql::trigram_phrase(q) {
-        if let Some(qb) = sql::trigram_count(q, &m) {
-            let candidates = scalar_i64(conn, qb).await?;
-            if count {
-                if let Some(source) = sql::trigram_only_source(q) {
-                    if let Some(check) = sql::source_holds_all(q, source) {
-                        if scalar_i64(conn, check).await? == 1 {
-                            matching = Some(candidates.max(0) as u64);
-                        }
-                    }
+        // The full candidate count is the answer's count when the filters
+        // are the source alone and it holds every present row; otherwise only
+        // whether there are more than TRIGRAM_MAX_CANDIDATES matters, and
+        // counting stops there.
+        let mut exact = false;
+        if count {
+            if let Some(source) = sql::trigram_only_source(q) {
+                if let Some(check) = sql::source_holds_all(q, source) {
+                    exact = scalar_i64(conn, check).await? == 1;
                 }
+            }
+        }
+        let counted = if exact {
+            sql::trigram_count(q, &m)
+        } else {
+            sql::trigram_count_upto(q, &m, TRIGRAM_MAX_CANDIDATES)
+        };
+        if let Some(qb) = counted {
+            let candidates = scalar_i64(conn, qb).await?;
+            if exact {
+                matching = Some(candidates.max(0) as u64);
             }
             if candidates <= TRIGRAM_MAX_CANDIDATES {
                 search = NameSearch::Trigram;
@@ -169,6 +232,8 @@ pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan
     }
     let path = if search == NameSearch::Trigram {
         PathHint::RowidOnly
+    } else if walk_past_ranges(conn, q, matching).await? {
+        PathHint::WalkOrder
     } else {
         rows_path(q, matching)
     };

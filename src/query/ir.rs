@@ -79,6 +79,19 @@ pub struct TrigramIndex {
     /// hex of the UTF-8 of every 1- and 2-character substring of
     /// `lower(column)` of the present rows, keyed by the table's rowid.
     pub short: Option<&'static str>,
+    /// For a view (no rowid) over one table whose rowids key the FTS5
+    /// tables: how a view row names its table row.
+    pub base: Option<BaseRows>,
+}
+
+/// How the rows of a simple view over one table are found from that table's
+/// rowids: `(<view_key>) IN (SELECT <table_key> FROM <table> WHERE rowid IN …)`.
+/// The keys name a row of the table uniquely (its primary key).
+#[derive(Debug, Clone, Copy)]
+pub struct BaseRows {
+    pub table: &'static str,
+    pub view_key: &'static str,
+    pub table_key: &'static str,
 }
 
 /// A column name (from a static table description).

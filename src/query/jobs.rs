@@ -15,7 +15,7 @@ use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
 use super::exec;
-use super::ir::{Bound, Col, Filter, Query, SortKey, Table};
+use super::ir::{BaseRows, Bound, Col, Filter, Query, SortKey, Table, TrigramIndex};
 use super::QueryError;
 use crate::clock;
 use crate::providers::Kind;
@@ -26,15 +26,41 @@ use crate::store::{SqlValue, Store};
 pub static JOBS: Table = arm("jobs");
 
 const fn arm(name: &'static str) -> Table {
+    named_arm(name, None)
+}
+
+/// A view whose `name` has its table's name search tables (migration 0023):
+/// `name=` then starts from their candidates when they are few.
+const fn named_arm(name: &'static str, trigram: Option<TrigramIndex>) -> Table {
     Table {
         name,
         columns: COLUMNS,
         computed: &[],
         has_rowid: false,
         counts: None,
-        trigram: None,
+        trigram,
         indexes: &[],
     }
+}
+
+/// The name search tables (`names`, `grams`) of `table`, keyed by its
+/// rowid, for its view whose `source, job_id` are the table's `table_key`.
+const fn names(
+    table: &'static str,
+    names: &'static str,
+    grams: &'static str,
+    table_key: &'static str,
+) -> Option<TrigramIndex> {
+    Some(TrigramIndex {
+        table: names,
+        column: "name",
+        short: Some(grams),
+        base: Some(BaseRows {
+            table,
+            view_key: "source, job_id",
+            table_key,
+        }),
+    })
 }
 
 /// The per-kind views the `jobs` view is made of (migration 0011). SQLite
@@ -45,9 +71,42 @@ pub static ARMS: &[(Kind, Table)] = &[
         Kind::ModelartsTrainingJobs,
         arm("jobs_modelarts_training_jobs"),
     ),
-    (Kind::PaiDlcJobs, arm("jobs_pai_dlc_jobs")),
-    (Kind::ModzyJobs, arm("jobs_modzy_jobs")),
-    (Kind::SwrInstanceJobs, arm("jobs_swr_instance_jobs")),
+    (
+        Kind::PaiDlcJobs,
+        named_arm(
+            "jobs_pai_dlc_jobs",
+            names(
+                "pai_dlc_jobs",
+                "pai_dlc_jobs_names",
+                "pai_dlc_jobs_name_grams",
+                "source, job_id",
+            ),
+        ),
+    ),
+    (
+        Kind::ModzyJobs,
+        named_arm(
+            "jobs_modzy_jobs",
+            names(
+                "modzy_jobs",
+                "modzy_jobs_names",
+                "modzy_jobs_name_grams",
+                "source, job_identifier",
+            ),
+        ),
+    ),
+    (
+        Kind::SwrInstanceJobs,
+        named_arm(
+            "jobs_swr_instance_jobs",
+            names(
+                "swr_instance_jobs",
+                "swr_instance_jobs_names",
+                "swr_instance_jobs_name_grams",
+                "source, id",
+            ),
+        ),
+    ),
 ];
 
 /// The view's columns, in the order of an item.

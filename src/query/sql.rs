@@ -52,14 +52,16 @@ pub enum PathHint {
     /// SQLite's own choice.
     #[default]
     Free,
-    /// Equalities on columns other than `source` are written `+col = ?`, so no
-    /// index serves them and SQLite walks the index of the sort order instead
-    /// (for filters that keep most rows: stop after one page).
+    /// Equalities (and ranges) on columns other than `source` are written
+    /// `+col = ?`, so no index serves them and SQLite walks the index of the
+    /// sort order instead (for filters that keep most rows: stop after one
+    /// page).
     WalkOrder,
     /// `INDEXED BY` this index of the table (a covering index for a scan).
     Index(&'static str),
     /// `NOT INDEXED`: rows come from rowid look-ups (the trigram candidates),
-    /// then are sorted, instead of walking an index in order and probing.
+    /// then are sorted, instead of walking an index in order and probing
+    /// (on a view: the order terms are written `+expr`, which no index serves).
     RowidOnly,
 }
 
@@ -201,11 +203,20 @@ fn window(mut qb: Qb, q: &Query, access: Access) -> Result<Qb, IrError> {
     from(&mut qb, q.table, access.path);
     where_clause(&mut qb, q, access, true)?;
     let keys: Vec<&SortKey> = q.sort_keys().collect();
+    // A view cannot be read NOT INDEXED: its name candidates are sorted
+    // instead of an index being walked in order by writing the order terms
+    // `+expr` (the same values, no index serves them).
+    let unordered = access.path == PathHint::RowidOnly
+        && !q.table.has_rowid
+        && access.backend == Backend::Sqlite;
     if !keys.is_empty() {
         qb.push(" ORDER BY ");
         for (i, k) in keys.iter().enumerate() {
             if i > 0 {
                 qb.push(", ");
+            }
+            if unordered {
+                qb.push("+");
             }
             order_term(&mut qb, q.table, k)?;
         }
@@ -310,6 +321,23 @@ pub fn trigram_count(q: &Query, m: &FtsMatch) -> Option<Qb> {
     qb.push(m.table);
     qb.push(" MATCH ");
     qb.push_bind(m.expr.clone());
+    Some(qb)
+}
+
+/// [`trigram_count`] counting at most `cap + 1` candidates: enough to tell
+/// whether there are more than `cap` without visiting every match of a
+/// common needle.
+pub fn trigram_count_upto(q: &Query, m: &FtsMatch, cap: i64) -> Option<Qb> {
+    q.table.trigram?;
+    let mut qb = Qb::new("SELECT COUNT(*) FROM (SELECT 1 FROM ");
+    qb.push(m.table);
+    qb.push(" WHERE ");
+    qb.push(m.table);
+    qb.push(" MATCH ");
+    qb.push_bind(m.expr.clone());
+    qb.push(" LIMIT ");
+    qb.push_bind(cap.saturating_add(1));
+    qb.push(")");
     Some(qb)
 }
 
@@ -525,16 +553,34 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
             } else {
                 let fts = table
                     .trigram
-                    .filter(|tg| tg.column == name && table.has_rowid)
-                    .and_then(|tg| fts_match(&tg, needle));
-                if let (NameSearch::Trigram, Some(m)) = (search, fts) {
-                    qb.push("rowid IN (SELECT rowid FROM ");
+                    .filter(|tg| tg.column == name && (table.has_rowid || tg.base.is_some()))
+                    .and_then(|tg| fts_match(&tg, needle).map(|m| (tg, m)));
+                if let (NameSearch::Trigram, Some((tg, m))) = (search, fts) {
+                    match tg.base {
+                        None => {
+                            qb.push("rowid IN (SELECT rowid FROM ");
+                        }
+                        // A view: its rows are named by its table's key.
+                        Some(base) => {
+                            qb.push("(");
+                            qb.push(base.view_key);
+                            qb.push(") IN (SELECT ");
+                            qb.push(base.table_key);
+                            qb.push(" FROM ");
+                            qb.push(base.table);
+                            qb.push(" WHERE rowid IN (SELECT rowid FROM ");
+                        }
+                    }
                     qb.push(m.table);
                     qb.push(" WHERE ");
                     qb.push(m.table);
                     qb.push(" MATCH ");
                     qb.push_bind(m.expr);
-                    qb.push(") AND ");
+                    qb.push(if tg.base.is_some() {
+                        ")) AND "
+                    } else {
+                        ") AND "
+                    });
                 }
                 qb.push(name);
                 qb.push(" LIKE ");
@@ -575,10 +621,12 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
         }
         Filter::Range { col, lower, upper } => {
             let name = column(qb.backend, table, *col)?;
+            let plus = if unindexed(col) { "+" } else { "" };
             if lower.is_none() && upper.is_none() {
                 truth(qb, true);
             }
             if let Some(b) = lower {
+                qb.push(plus);
                 qb.push(name);
                 qb.push(if b.inclusive { " >= " } else { " > " });
                 bind(qb, &b.value);
@@ -587,6 +635,7 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
                 if lower.is_some() {
                     qb.push(" AND ");
                 }
+                qb.push(plus);
                 qb.push(name);
                 qb.push(if b.inclusive { " <= " } else { " < " });
                 bind(qb, &b.value);

@@ -558,3 +558,64 @@ async fn access_hints_change_plans_never_answers() {
     assert!(!qb.sql().contains("INDEXED BY"));
     let _ = qb.build();
 }
+
+#[tokio::test]
+async fn every_index_and_name_table_the_tables_name_exists() {
+    let m = Mirror::new().await;
+    let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type IN ('index', 'table')")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    let has = |n: &str| names.iter().any(|x| x == n);
+    let tables = crate::providers::Kind::ALL
+        .iter()
+        .filter_map(|k| super::dialect(*k))
+        .map(|d| d.table())
+        .chain(super::jobs::ARMS.iter().map(|(_, t)| t));
+    for table in tables {
+        for ix in table.indexes {
+            assert!(has(ix.name), "{}: {}", table.name, ix.name);
+        }
+        if let Some(tg) = table.trigram {
+            assert!(has(tg.table), "{}: {}", table.name, tg.table);
+            if let Some(short) = tg.short {
+                assert!(has(short), "{}: {short}", table.name);
+            }
+            if let Some(base) = tg.base {
+                assert!(has(base.table), "{}: {}", table.name, base.table);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_view_finds_name_candidates_by_its_tables_key() {
+    let (_, swr) = super::jobs::ARMS
+        .iter()
+        .find(|(k, _)| *k == crate::providers::Kind::SwrInstanceJobs)
+        .unwrap();
+    let q = Query::new(swr, &[Col("job_id")], vec![SortKey::asc(Col("job_id"))])
+        .filter(Filter::ContainsCi(Col("name"), "Res".into()));
+    let m = sql::trigram_phrase(&q).unwrap();
+    assert_eq!(m.table, "swr_instance_jobs_names");
+    assert_eq!(m.expr, "\"res\"");
+    let text = sql::select(&q, NameSearch::Trigram)
+        .unwrap()
+        .sql()
+        .to_string();
+    assert!(
+        text.contains(
+            "(source, job_id) IN (SELECT source, id FROM swr_instance_jobs WHERE rowid IN \
+             (SELECT rowid FROM swr_instance_jobs_names WHERE swr_instance_jobs_names MATCH ?)) \
+             AND name LIKE ?"
+        ),
+        "{text}"
+    );
+    let text = sql::trigram_count_upto(&q, &m, TRIGRAM_MAX_CANDIDATES)
+        .unwrap()
+        .sql()
+        .to_string();
+    assert!(text.ends_with("MATCH ? LIMIT ?)"), "{text}");
+}

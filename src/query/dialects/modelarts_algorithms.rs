@@ -78,6 +78,7 @@ pub static TABLE: Table = Table {
         table: "modelarts_algorithms_names",
         column: "name",
         short: Some("modelarts_algorithms_name_grams"),
+        base: None,
     }),
     indexes: &[
         Index {

@@ -73,6 +73,7 @@ pub static TABLE: Table = Table {
         table: "modelarts_training_jobs_names",
         column: "job_name",
         short: Some("modelarts_training_jobs_name_grams"),
+        base: None,
     }),
     indexes: INDEXES,
 };

@@ -44,7 +44,7 @@ use crate::store::SqlValue;
 /// The Modzy job-history dialect.
 pub struct ModzyJobs;
 
-/// `modzy_jobs` with its query helpers (migration 0010).
+/// `modzy_jobs` with its query helpers (migrations 0010 and 0023).
 pub static TABLE: Table = Table {
     name: "modzy_jobs",
     columns: &[
@@ -94,6 +94,36 @@ pub static TABLE: Table = Table {
         Index {
             name: "modzy_jobs_q_updated",
             columns: &["updated_at_utc", "job_identifier"],
+        },
+        // Migration 0023: the other `sort-by` fields (the descending twins
+        // are not listed: the executor never names them).
+        Index {
+            name: "modzy_jobs_q_submitted",
+            columns: &["submitted_at_utc", "job_identifier"],
+        },
+        Index {
+            name: "modzy_jobs_q_by",
+            columns: &["submitted_by", "job_identifier"],
+        },
+        Index {
+            name: "modzy_jobs_q_status",
+            columns: &["status", "job_identifier"],
+        },
+        Index {
+            name: "modzy_jobs_q_total",
+            columns: &["total", "job_identifier"],
+        },
+        Index {
+            name: "modzy_jobs_q_completed",
+            columns: &["completed", "job_identifier"],
+        },
+        Index {
+            name: "modzy_jobs_q_failed",
+            columns: &["failed", "job_identifier"],
+        },
+        Index {
+            name: "modzy_jobs_q_model",
+            columns: &["model_name", "job_identifier"],
         },
     ],
 };

@@ -58,7 +58,7 @@ use crate::providers::Kind;
 use crate::query::dialect::{
     CellFormat, Counts, Dialect, Facts, NativeError, Params, Request, TableColumn,
 };
-use crate::query::ir::{Bound, Col, Direction, Filter, Index, Query, SortKey, Table};
+use crate::query::ir::{Bound, Col, Direction, Filter, Index, Query, SortKey, Table, TrigramIndex};
 use crate::store::SqlValue;
 
 /// The PAI-DLC `ListJobs` dialect.
@@ -92,7 +92,7 @@ macro_rules! int_of {
 }
 pub(crate) use int_of;
 
-/// `pai_dlc_jobs` with its query helpers (migration 0011).
+/// `pai_dlc_jobs` with its query helpers (migrations 0011 and 0023).
 pub static TABLE: Table = Table {
     name: "pai_dlc_jobs",
     columns: &[
@@ -202,7 +202,12 @@ pub static TABLE: Table = Table {
     ],
     has_rowid: true,
     counts: None,
-    trigram: None,
+    trigram: Some(TrigramIndex {
+        table: "pai_dlc_jobs_names",
+        column: "display_name",
+        short: Some("pai_dlc_jobs_name_grams"),
+        base: None,
+    }),
     indexes: &[
         Index {
             name: "pai_dlc_jobs_q_create",
@@ -211,6 +216,28 @@ pub static TABLE: Table = Table {
         Index {
             name: "pai_dlc_jobs_q_status_create",
             columns: &["status", "gmt_create_time", "job_id"],
+        },
+        // Migration 0023: each `SortBy` field (ascending and descending
+        // twins), carrying gmt_create_time for the window.
+        Index {
+            name: "pai_dlc_jobs_q_name",
+            columns: &["display_name", "job_id", "gmt_create_time"],
+        },
+        Index {
+            name: "pai_dlc_jobs_q_type",
+            columns: &["job_type", "job_id", "gmt_create_time"],
+        },
+        Index {
+            name: "pai_dlc_jobs_q_status",
+            columns: &["status", "job_id", "gmt_create_time"],
+        },
+        Index {
+            name: "pai_dlc_jobs_q_finish",
+            columns: &["gmt_finish_time", "job_id", "gmt_create_time"],
+        },
+        Index {
+            name: "pai_dlc_jobs_q_create_name",
+            columns: &["gmt_create_time", "job_id", "display_name"],
         },
     ],
 };
