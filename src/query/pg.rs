@@ -39,8 +39,9 @@ const SPELLINGS: &[(&str, &str)] = &[
     // side table of migration 0026, keyed by the primary key here).
     (
         super::dialects::modzy_jobs::ACCESS_KEY_SQL,
-        "(source, job_identifier) IN (SELECT source, job_identifier FROM modzy_job_access_keys \
-         WHERE source = ? AND prefix = ?)",
+        "EXISTS (SELECT 1 FROM modzy_job_access_keys AS k \
+         WHERE k.source = ? AND k.prefix = ? \
+         AND k.source = modzy_jobs.source AND k.job_identifier = modzy_jobs.job_identifier)",
     ),
     // pai-dlc-jobs: Tags, spot and node-assigned jobs, quotas, oversold resources.
     (

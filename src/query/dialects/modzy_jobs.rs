@@ -213,11 +213,24 @@ fn text(v: &str) -> SqlValue {
 }
 
 /// One filter per group: any of its alternatives.
-/// `accessKey=`: the row is among the source's rows with that access-key
-/// prefix (migration 0026's side table; its PostgreSQL spelling in
-/// `query::pg`).
-pub(crate) const ACCESS_KEY_SQL: &str = "rowid IN (SELECT job_rowid FROM modzy_job_access_keys \
+/// `accessKey=`: the source's row has that access-key prefix (migration
+/// 0026's side table), probed per row: a page walked in the sort's index
+/// stops as soon as it is full. Its other forms: [`ACCESS_KEY_ROWIDS`] (the
+/// rows by rowid, when [`ACCESS_KEY_CANDIDATES`] finds few) and the
+/// PostgreSQL spelling in `query::pg`.
+pub(crate) const ACCESS_KEY_SQL: &str = "EXISTS (SELECT 1 FROM modzy_job_access_keys AS k \
+     WHERE k.source = ? AND k.prefix = ? AND k.job_rowid = modzy_jobs.rowid)";
+
+/// [`ACCESS_KEY_SQL`] as rowid look-ups (same placeholders, same answer), for
+/// a page read `NOT INDEXED` from few candidates.
+pub(crate) const ACCESS_KEY_ROWIDS: &str = "rowid IN (SELECT job_rowid FROM modzy_job_access_keys \
      WHERE source = ? AND prefix = ?)";
+
+/// The candidates of [`ACCESS_KEY_SQL`] (same placeholders), counted up to
+/// one more than `exec::TRIGRAM_MAX_CANDIDATES`.
+pub(crate) const ACCESS_KEY_CANDIDATES: &str =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM modzy_job_access_keys \
+     WHERE source = ? AND prefix = ? LIMIT 5001)";
 
 fn groups(out: &mut Vec<Filter>, value: Option<&str>, one: impl Fn(&str) -> Filter) {
     for g in value.and_then(terms).unwrap_or_default() {
@@ -507,6 +520,23 @@ mod tests {
                     .collect();
                 let got = by_key(store, src, key, all).await;
                 assert_eq!(got, want, "{:?} {step}: {key} all={all}", store.backend());
+                // Both SQLite forms (the page picks one by the candidates).
+                if store.backend() == crate::store::Backend::Sqlite {
+                    for form in [ACCESS_KEY_SQL, ACCESS_KEY_ROWIDS] {
+                        let cond = form
+                            .replacen('?', "'mz'", 1)
+                            .replacen('?', &lit(Some(key)), 1);
+                        let deleted = if all { "" } else { " AND deleted_at IS NULL" };
+                        let ids: Vec<(String,)> = store
+                            .test_rows(&format!(
+                                "SELECT job_identifier FROM modzy_jobs WHERE source = 'mz'{deleted} \
+                                 AND {cond} ORDER BY job_identifier"
+                            ))
+                            .await;
+                        let ids: Vec<String> = ids.into_iter().map(|(i,)| i).collect();
+                        assert_eq!(ids, want, "{step}: {key} all={all} {form}");
+                    }
+                }
             }
         }
     }
