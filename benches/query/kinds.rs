@@ -158,7 +158,14 @@ pub fn native_queries(kind: Kind) -> Vec<(Class, String)> {
                 "startDate=2026-03-01T00:00:00Z&endDate=2026-03-31T00:00:00Z",
             ),
             q(Indexed, "model=Object Detection"),
+            // No match (a key's prefix is the whole `prefix`), then a user's
+            // key: about one job in 6.
             q(Indexed, "accessKey=SIMKEY02DEFAULT"),
+            q(Indexed, "accessKey=SIMKEY02DEFAULT015838"),
+            q(
+                Indexed,
+                "accessKey=SIMKEY02DEFAULT015838&sort-by=identifier&direction=ASC",
+            ),
             q(Fuzzy, "user=hopper"),
             q(Fuzzy, "user=ng"),
             q(Other, "page=500&per-page=1000"),

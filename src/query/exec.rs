@@ -174,6 +174,46 @@ async fn scalar_i64(conn: &mut impl AsConn, qb: sql::Qb) -> Result<i64, QueryErr
     Ok(row.get::<i64, _>(0)?)
 }
 
+/// Whether one of `q`'s filters is a [`sql::keyed`] one (alone, or the only
+/// alternative of its group) with at most [`TRIGRAM_MAX_CANDIDATES`]
+/// candidates: then the page reads those rows by rowid and sorts them,
+/// instead of walking the sort's index past rows that do not match (all of
+/// them, for a key that matches none).
+async fn few_keyed_candidates(conn: &mut impl AsConn, q: &Query) -> Result<bool, QueryError> {
+    if !q.table.has_rowid {
+        return Ok(false);
+    }
+    for f in &q.filters {
+        let one = match f {
+            Filter::Any(fs) if fs.len() == 1 => &fs[0],
+            f => f,
+        };
+        let Filter::Sql { sql, values } = one else {
+            continue;
+        };
+        let Some(k) = sql::keyed(sql) else {
+            continue;
+        };
+        let mut qb = sql::Qb::new("");
+        let mut parts = k.candidates.split('?');
+        qb.push(parts.next().unwrap_or_default());
+        let mut values = values.iter();
+        for part in parts {
+            match values.next() {
+                Some(v) => sql::bind(&mut qb, v),
+                None => {
+                    qb.push("NULL");
+                }
+            }
+            qb.push(part);
+        }
+        if scalar_i64(conn, qb).await? <= TRIGRAM_MAX_CANDIDATES {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Decides the name-search strategy and, if `count`, counts the matching rows.
 pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan, QueryError> {
     if conn.conn().backend() == Backend::Postgres {
@@ -230,7 +270,7 @@ pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan
         };
         matching = Some(scalar_i64(conn, qb).await?.max(0) as u64);
     }
-    let path = if search == NameSearch::Trigram {
+    let path = if search == NameSearch::Trigram || few_keyed_candidates(conn, q).await? {
         PathHint::RowidOnly
     } else if walk_past_ranges(conn, q, matching).await? {
         PathHint::WalkOrder

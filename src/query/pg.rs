@@ -35,15 +35,13 @@ macro_rules! settings_text {
 }
 
 const SPELLINGS: &[(&str, &str)] = &[
-    // modzy-jobs: accessKey (a prefix among the user's access keys).
+    // modzy-jobs: accessKey (a prefix among the user's access keys: the
+    // side table of migration 0026, keyed by the primary key here).
     (
-        "EXISTS (SELECT 1 FROM json_each(user, '$.accessKeys') \
-         WHERE json_extract(value, '$.prefix') = ?)",
-        concat!(
-            "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(jm_json(\"user\") -> 'accessKeys') = 'array' ",
-            "THEN jm_json(\"user\") -> 'accessKeys' END) AS e(value) ",
-            "WHERE jsonb_typeof(e.value -> 'prefix') = 'string' AND e.value ->> 'prefix' = ?)"
-        ),
+        super::dialects::modzy_jobs::ACCESS_KEY_SQL,
+        "EXISTS (SELECT 1 FROM modzy_job_access_keys AS k \
+         WHERE k.source = ? AND k.prefix = ? \
+         AND k.source = modzy_jobs.source AND k.job_identifier = modzy_jobs.job_identifier)",
     ),
     // pai-dlc-jobs: Tags, spot and node-assigned jobs, quotas, oversold resources.
     (

@@ -59,7 +59,8 @@ pub enum PathHint {
     WalkOrder,
     /// `INDEXED BY` this index of the table (a covering index for a scan).
     Index(&'static str),
-    /// `NOT INDEXED`: rows come from rowid look-ups (the trigram candidates),
+    /// `NOT INDEXED`: rows come from rowid look-ups (the trigram candidates,
+    /// or a [`keyed`] filter's few candidates),
     /// then are sorted, instead of walking an index in order and probing
     /// (on a view: the order terms are written `+expr`, which no index serves).
     RowidOnly,
@@ -196,6 +197,25 @@ fn select_list(qb: &mut Qb, q: &Query) -> Result<(), IrError> {
         qb.push(column(qb.backend, q.table, *c)?);
     }
     Ok(())
+}
+
+/// A [`Filter::Sql`] text that a side table keyed by rowid answers (SQLite):
+/// its form as `rowid IN (…)` look-ups, and a count of its candidates (up to
+/// one more than `exec::TRIGRAM_MAX_CANDIDATES`), both with the same
+/// placeholders.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed {
+    pub rowids: &'static str,
+    pub candidates: &'static str,
+}
+
+/// The rowid forms of `sql`, if it has them.
+pub fn keyed(sql: &str) -> Option<Keyed> {
+    use super::dialects::modzy_jobs as mz;
+    (sql == mz::ACCESS_KEY_SQL).then_some(Keyed {
+        rowids: mz::ACCESS_KEY_ROWIDS,
+        candidates: mz::ACCESS_KEY_CANDIDATES,
+    })
 }
 
 /// `FROM … WHERE … ORDER BY … LIMIT ? OFFSET ?` after a select list.
@@ -427,7 +447,7 @@ fn column(backend: Backend, table: &Table, c: Col) -> Result<&'static str, IrErr
     }
 }
 
-fn bind(qb: &mut Qb, v: &SqlValue) {
+pub(crate) fn bind(qb: &mut Qb, v: &SqlValue) {
     match v {
         SqlValue::Null => qb.push_bind(Option::<String>::None),
         SqlValue::Int(i) => qb.push_bind(*i),
@@ -603,6 +623,8 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
         Filter::Sql { sql, values } => {
             let sql = if pg {
                 super::pg::spelling(sql).ok_or(IrError::NoPostgres(sql))?
+            } else if access.path == PathHint::RowidOnly && table.has_rowid {
+                keyed(sql).map_or(*sql, |k| k.rowids)
             } else {
                 sql
             };

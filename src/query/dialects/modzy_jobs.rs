@@ -213,6 +213,25 @@ fn text(v: &str) -> SqlValue {
 }
 
 /// One filter per group: any of its alternatives.
+/// `accessKey=`: the source's row has that access-key prefix (migration
+/// 0026's side table), probed per row: a page walked in the sort's index
+/// stops as soon as it is full. Its other forms: [`ACCESS_KEY_ROWIDS`] (the
+/// rows by rowid, when [`ACCESS_KEY_CANDIDATES`] finds few) and the
+/// PostgreSQL spelling in `query::pg`.
+pub(crate) const ACCESS_KEY_SQL: &str = "EXISTS (SELECT 1 FROM modzy_job_access_keys AS k \
+     WHERE k.source = ? AND k.prefix = ? AND k.job_rowid = modzy_jobs.rowid)";
+
+/// [`ACCESS_KEY_SQL`] as rowid look-ups (same placeholders, same answer), for
+/// a page read `NOT INDEXED` from few candidates.
+pub(crate) const ACCESS_KEY_ROWIDS: &str = "rowid IN (SELECT job_rowid FROM modzy_job_access_keys \
+     WHERE source = ? AND prefix = ?)";
+
+/// The candidates of [`ACCESS_KEY_SQL`] (same placeholders), counted up to
+/// one more than `exec::TRIGRAM_MAX_CANDIDATES`.
+pub(crate) const ACCESS_KEY_CANDIDATES: &str =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM modzy_job_access_keys \
+     WHERE source = ? AND prefix = ? LIMIT 5001)";
+
 fn groups(out: &mut Vec<Filter>, value: Option<&str>, one: impl Fn(&str) -> Filter) {
     for g in value.and_then(terms).unwrap_or_default() {
         out.push(Filter::Any(g.iter().map(|v| one(v)).collect()));
@@ -232,16 +251,17 @@ impl Dialect for ModzyJobs {
         "/api/jobs/history"
     }
 
-    fn parse(&self, params: Params<'_>, _source: &SourceConfig) -> Result<Request, NativeError> {
+    fn parse(&self, params: Params<'_>, source: &SourceConfig) -> Result<Request, NativeError> {
         let bad = |name: &str, v: &str, rule: &str| self.bad_parameter(name, v, rule);
         let mut filters = Vec::new();
         groups(&mut filters, params.first("user"), |v| {
             Filter::ContainsCi(Col("submitted_by"), v.to_string())
         });
+        // The side table of migration 0026 (kept by triggers): the string
+        // `prefix`es of the objects in each row's `user.accessKeys` array.
         groups(&mut filters, params.first("accessKey"), |v| Filter::Sql {
-            sql: "EXISTS (SELECT 1 FROM json_each(user, '$.accessKeys') \
-                  WHERE json_extract(value, '$.prefix') = ?)",
-            values: vec![text(v)],
+            sql: ACCESS_KEY_SQL,
+            values: vec![text(&source.name), text(v)],
         });
         groups(&mut filters, params.first("model"), |v| {
             Filter::Any(vec![
@@ -432,6 +452,215 @@ mod tests {
         }
         for (_, col) in SORT_FIELDS {
             assert!(TABLE.has_column(col));
+        }
+    }
+
+    /// The job identifiers `accessKey=key` finds on source `mz` (all rows with
+    /// `include_deleted`), in identifier order.
+    async fn by_key(
+        store: &crate::store::Store,
+        src: &SourceConfig,
+        key: &str,
+        include_deleted: bool,
+    ) -> Vec<String> {
+        let mut params = vec![
+            ("accessKey".to_string(), key.to_string()),
+            ("sort-by".to_string(), "identifier".to_string()),
+            ("direction".to_string(), "ASC".to_string()),
+        ];
+        if include_deleted {
+            params.push(("include_deleted".to_string(), "true".to_string()));
+        }
+        let a = crate::query::native::answer(store, src, &params)
+            .await
+            .unwrap();
+        assert!(a.is_success(), "{key}: {:?}", a.body);
+        a.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["jobIdentifier"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The reference (the simulator's rule): string `prefix`es of the objects
+    /// in `user.accessKeys` when it is an array.
+    fn keys_of(user: Option<&str>) -> Vec<String> {
+        let v: Value = user
+            .and_then(|u| serde_json::from_str(u).ok())
+            .unwrap_or(Value::Null);
+        v["accessKeys"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.get("prefix")?.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn lit(s: Option<&str>) -> String {
+        s.map_or("NULL".into(), |s| format!("'{}'", s.replace('\'', "''")))
+    }
+
+    /// (source, id) -> (user, deleted)
+    type Rows =
+        std::collections::BTreeMap<(&'static str, &'static str), (Option<&'static str>, bool)>;
+
+    /// Every probe key answers as the reference says.
+    async fn check(store: &crate::store::Store, src: &SourceConfig, rows: &Rows, step: &str) {
+        for key in ["A", "B", "C", "D", "a", "5"] {
+            for all in [false, true] {
+                let want: Vec<String> = rows
+                    .iter()
+                    .filter(|((s, _), (u, deleted))| {
+                        *s == "mz" && (all || !deleted) && keys_of(*u).iter().any(|k| k == key)
+                    })
+                    .map(|((_, id), _)| id.to_string())
+                    .collect();
+                let got = by_key(store, src, key, all).await;
+                assert_eq!(got, want, "{:?} {step}: {key} all={all}", store.backend());
+                // Both SQLite forms (the page picks one by the candidates).
+                if store.backend() == crate::store::Backend::Sqlite {
+                    for form in [ACCESS_KEY_SQL, ACCESS_KEY_ROWIDS] {
+                        let cond = form
+                            .replacen('?', "'mz'", 1)
+                            .replacen('?', &lit(Some(key)), 1);
+                        let deleted = if all { "" } else { " AND deleted_at IS NULL" };
+                        let ids: Vec<(String,)> = store
+                            .test_rows(&format!(
+                                "SELECT job_identifier FROM modzy_jobs WHERE source = 'mz'{deleted} \
+                                 AND {cond} ORDER BY job_identifier"
+                            ))
+                            .await;
+                        let ids: Vec<String> = ids.into_iter().map(|(i,)| i).collect();
+                        assert_eq!(ids, want, "{step}: {key} all={all} {form}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The side table of migration 0026 follows inserts, `user` changes
+    /// (keys changed, removed), soft and hard deletions and re-inserts, on
+    /// both backends, and answers as the reference does for every key.
+    #[tokio::test]
+    async fn access_keys_follow_every_change_of_the_rows() {
+        use std::collections::BTreeMap;
+        for db in crate::store::testdb::TestDb::all().await {
+            let store = crate::store::Store::open(&db.url).await.unwrap();
+            let text = format!(
+                "[database]\nurl = \"{}\"\n\n[sources.mz]\nkind = \"modzy-jobs\"\n\
+                 endpoint = \"http://127.0.0.1:9\"\napi_key = \"KEY.secret\"\n",
+                db.url
+            );
+            let src = crate::config::Config::from_toml(&text).unwrap().sources["mz"].clone();
+            let mut rows: Rows = BTreeMap::new();
+            let insert = |source: &str, id: &str, user: Option<&str>| {
+                format!(
+                    "INSERT INTO modzy_jobs (source, job_identifier, \"user\", status, state, raw, \
+                     first_seen_at, last_seen_at, changed_at, last_seen_run) VALUES \
+                     ('{source}', '{id}', {}, 'OPEN', 'running', '{{\"jobIdentifier\":\"{id}\"}}', \
+                     'x', 'x', 'x', 1)",
+                    lit(user)
+                )
+            };
+            let start: &[(&str, &str, Option<&str>)] = &[
+                (
+                    "mz",
+                    "j1",
+                    Some(r#"{"accessKeys":[{"prefix":"A"},{"prefix":"B","isDefault":false}]}"#),
+                ),
+                (
+                    "mz",
+                    "j2",
+                    Some(r#"{"accessKeys":[{"prefix":"B"},{"prefix":"B"}]}"#),
+                ),
+                ("mz", "j3", Some(r#"{"accessKeys":{"k":{"prefix":"A"}}}"#)),
+                (
+                    "mz",
+                    "j4",
+                    Some(
+                        r#"{"accessKeys":[{"prefix":5},"A",["A"],null,{"prefix":null},{"prefix":"C"}]}"#,
+                    ),
+                ),
+                ("mz", "j5", Some("not json")),
+                ("mz", "j6", None),
+                ("mz", "j7", Some(r#"{"accessKeys":"A"}"#)),
+                ("mz", "j8", Some(r#"[{"prefix":"A"}]"#)),
+                (
+                    "other",
+                    "j1",
+                    Some(r#"{"accessKeys":[{"prefix":"A"},{"prefix":"D"}]}"#),
+                ),
+            ];
+            for (s, id, u) in start {
+                store.test_exec(&insert(s, id, *u)).await;
+                rows.insert((s, id), (*u, false));
+            }
+            check(&store, &src, &rows, "inserted").await;
+
+            // Keys changed, keys removed, a user that stops being JSON.
+            let changes: &[(&str, Option<&str>)] = &[
+                ("j1", Some(r#"{"accessKeys":[{"prefix":"C"}]}"#)),
+                ("j2", Some(r#"{"accessKeys":[]}"#)),
+                ("j3", Some(r#"{"accessKeys":[{"prefix":"A"}]}"#)),
+                ("j8", Some("{")),
+            ];
+            for (id, u) in changes {
+                store
+                    .test_exec(&format!(
+                        "UPDATE modzy_jobs SET \"user\" = {} WHERE source = 'mz' AND job_identifier = '{id}'",
+                        lit(*u)
+                    ))
+                    .await;
+                rows.get_mut(&("mz", *id)).unwrap().0 = *u;
+            }
+            check(&store, &src, &rows, "users changed").await;
+
+            // Other columns change: nothing to do.
+            store
+                .test_exec("UPDATE modzy_jobs SET status = 'COMPLETED', changed_at = 'y'")
+                .await;
+            check(&store, &src, &rows, "status changed").await;
+
+            // Soft deletion (kept for include_deleted), hard deletion, re-insert.
+            store
+                .test_exec("UPDATE modzy_jobs SET deleted_at = 'z' WHERE source = 'mz' AND job_identifier = 'j3'")
+                .await;
+            rows.get_mut(&("mz", "j3")).unwrap().1 = true;
+            store
+                .test_exec(
+                    "DELETE FROM modzy_jobs WHERE source = 'mz' AND job_identifier IN ('j1', 'j4')",
+                )
+                .await;
+            rows.remove(&("mz", "j1"));
+            rows.remove(&("mz", "j4"));
+            check(&store, &src, &rows, "deleted").await;
+            let back = Some(r#"{"accessKeys":[{"prefix":"D"}]}"#);
+            store.test_exec(&insert("mz", "j4", back)).await;
+            rows.insert(("mz", "j4"), (back, false));
+            store
+                .test_exec("UPDATE modzy_jobs SET deleted_at = NULL WHERE source = 'mz' AND job_identifier = 'j3'")
+                .await;
+            rows.get_mut(&("mz", "j3")).unwrap().1 = false;
+            check(&store, &src, &rows, "re-inserted").await;
+
+            // The side table holds exactly the reference's entries.
+            let n: i64 = store
+                .test_one("SELECT COUNT(*) FROM modzy_job_access_keys")
+                .await;
+            let want: usize = rows
+                .values()
+                .map(|(u, _)| {
+                    let mut k = keys_of(*u);
+                    k.sort();
+                    k.dedup();
+                    k.len()
+                })
+                .sum();
+            assert_eq!(n as usize, want, "{:?}", store.backend());
+            store.close().await;
         }
     }
 
