@@ -194,19 +194,11 @@ async fn few_keyed_candidates(conn: &mut impl AsConn, q: &Query) -> Result<bool,
         let Some(k) = sql::keyed(sql) else {
             continue;
         };
-        let mut qb = sql::Qb::new("");
-        let mut parts = k.candidates.split('?');
-        qb.push(parts.next().unwrap_or_default());
-        let mut values = values.iter();
-        for part in parts {
-            match values.next() {
-                Some(v) => sql::bind(&mut qb, v),
-                None => {
-                    qb.push("NULL");
-                }
-            }
-            qb.push(part);
-        }
+        let mut qb = sql::Qb::new("SELECT COUNT(*) FROM (");
+        sql::push_with_values(&mut qb, k.candidates, values);
+        qb.push(" LIMIT ");
+        qb.push_bind(TRIGRAM_MAX_CANDIDATES + 1);
+        qb.push(")");
         if scalar_i64(conn, qb).await? <= TRIGRAM_MAX_CANDIDATES {
             return Ok(true);
         }

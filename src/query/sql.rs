@@ -200,9 +200,8 @@ fn select_list(qb: &mut Qb, q: &Query) -> Result<(), IrError> {
 }
 
 /// A [`Filter::Sql`] text that a side table keyed by rowid answers (SQLite):
-/// its form as `rowid IN (…)` look-ups, and a count of its candidates (up to
-/// one more than `exec::TRIGRAM_MAX_CANDIDATES`), both with the same
-/// placeholders.
+/// its form as `rowid IN (…)` look-ups, and a `SELECT` of its candidates (the
+/// executor counts them up to a cap), both with the same placeholders.
 #[derive(Debug, Clone, Copy)]
 pub struct Keyed {
     pub rowids: &'static str,
@@ -447,7 +446,24 @@ fn column(backend: Backend, table: &Table, c: Col) -> Result<&'static str, IrErr
     }
 }
 
-pub(crate) fn bind(qb: &mut Qb, v: &SqlValue) {
+/// Pushes `sql`, binding `values` in place of its `?`s in order (NULL for a
+/// `?` without a value).
+pub(crate) fn push_with_values(qb: &mut Qb, sql: &str, values: &[SqlValue]) {
+    let mut parts = sql.split('?');
+    qb.push(parts.next().unwrap_or_default());
+    let mut values = values.iter();
+    for part in parts {
+        match values.next() {
+            Some(v) => bind(qb, v),
+            None => {
+                qb.push("NULL");
+            }
+        }
+        qb.push(part);
+    }
+}
+
+fn bind(qb: &mut Qb, v: &SqlValue) {
     match v {
         SqlValue::Null => qb.push_bind(Option::<String>::None),
         SqlValue::Int(i) => qb.push_bind(*i),
@@ -628,18 +644,7 @@ fn filter(qb: &mut Qb, table: &Table, f: &Filter, access: Access) -> Result<(), 
             } else {
                 sql
             };
-            let mut parts = sql.split('?');
-            qb.push(parts.next().unwrap_or_default());
-            let mut values = values.iter();
-            for part in parts {
-                match values.next() {
-                    Some(v) => bind(qb, v),
-                    None => {
-                        qb.push("NULL");
-                    }
-                }
-                qb.push(part);
-            }
+            push_with_values(qb, sql, values);
         }
         Filter::Range { col, lower, upper } => {
             let name = column(qb.backend, table, *col)?;

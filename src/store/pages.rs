@@ -137,7 +137,8 @@ impl Store {
             seen: unique.len(),
             ..Default::default()
         };
-        let mut to_write: Vec<&Record> = Vec::new();
+        // Rows to write, with the hash of their raw (computed once a row).
+        let mut to_write: Vec<(&Record, i64)> = Vec::new();
         let mut unchanged: Vec<&Record> = Vec::new();
         let mut changes: Vec<(&Record, &Existing)> = Vec::new();
         let mut created: Vec<&Record> = Vec::new();
@@ -147,7 +148,7 @@ impl Store {
             match existing.get(&r.id) {
                 None => {
                     outcome.new += 1;
-                    to_write.push(r);
+                    to_write.push((r, raw_hash(&r.raw)));
                     if ctx.announce_new {
                         created.push(r);
                     }
@@ -166,7 +167,7 @@ impl Store {
                         }
                     } else {
                         outcome.changed += 1;
-                        to_write.push(r);
+                        to_write.push((r, hash));
                     }
                 }
             }
@@ -275,7 +276,7 @@ async fn load_existing(
 async fn upsert(
     tx: &mut Tx,
     ctx: &PageContext<'_>,
-    records: &[&Record],
+    records: &[(&Record, i64)],
     now: &str,
 ) -> Result<(), StoreError> {
     let spec = ctx.spec;
@@ -286,7 +287,7 @@ async fn upsert(
         .map(|c| format!("\"{}\"", c.name))
         .collect();
     let head = format!(
-"INSERT INTO {t} (source, {cols}, state, raw, raw_hash, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
+        "INSERT INTO {t} (source, {cols}, state, raw, raw_hash, first_seen_at, last_seen_at, changed_at, deleted_at, last_seen_run) ",
         t = spec.table,
         cols = cols.join(", ")
     );
@@ -306,7 +307,7 @@ async fn upsert(
     for chunk in records.chunks(INSERT_CHUNK) {
         let mut q = Sql::new(&head);
         q.push("VALUES ");
-        for (i, r) in chunk.iter().enumerate() {
+        for (i, (r, hash)) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.bind(ctx.source);
             for (c, v) in spec.columns.iter().zip(&r.values) {
@@ -314,7 +315,7 @@ async fn upsert(
             }
             q.push(", ").bind(r.state.as_str());
             q.push(", ").bind(r.raw.as_str());
-            q.push(", ").bind(raw_hash(&r.raw));
+            q.push(", ").bind(*hash);
             for v in [now, now, now] {
                 q.push(", ").bind(v);
             }

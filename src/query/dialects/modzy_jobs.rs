@@ -212,7 +212,6 @@ fn text(v: &str) -> SqlValue {
     SqlValue::Text(v.to_string())
 }
 
-/// One filter per group: any of its alternatives.
 /// `accessKey=`: the source's row has that access-key prefix (migration
 /// 0026's side table), probed per row: a page walked in the sort's index
 /// stops as soon as it is full. Its other forms: [`ACCESS_KEY_ROWIDS`] (the
@@ -226,12 +225,12 @@ pub(crate) const ACCESS_KEY_SQL: &str = "EXISTS (SELECT 1 FROM modzy_job_access_
 pub(crate) const ACCESS_KEY_ROWIDS: &str = "rowid IN (SELECT job_rowid FROM modzy_job_access_keys \
      WHERE source = ? AND prefix = ?)";
 
-/// The candidates of [`ACCESS_KEY_SQL`] (same placeholders), counted up to
-/// one more than `exec::TRIGRAM_MAX_CANDIDATES`.
+/// The candidates of [`ACCESS_KEY_SQL`] (same placeholders); the executor
+/// counts them up to one more than `exec::TRIGRAM_MAX_CANDIDATES`.
 pub(crate) const ACCESS_KEY_CANDIDATES: &str =
-    "SELECT COUNT(*) FROM (SELECT 1 FROM modzy_job_access_keys \
-     WHERE source = ? AND prefix = ? LIMIT 5001)";
+    "SELECT 1 FROM modzy_job_access_keys WHERE source = ? AND prefix = ?";
 
+/// One filter per group: any of its alternatives.
 fn groups(out: &mut Vec<Filter>, value: Option<&str>, one: impl Fn(&str) -> Filter) {
     for g in value.and_then(terms).unwrap_or_default() {
         out.push(Filter::Any(g.iter().map(|v| one(v)).collect()));
