@@ -206,8 +206,138 @@ async fn few_keyed_candidates(conn: &mut impl AsConn, q: &Query) -> Result<bool,
     Ok(false)
 }
 
+/// The count of `q` from its table's [`RangeCounts`](super::ir::RangeCounts)
+/// when `q` is a range of the bucketed column plus equalities the count
+/// table holds (see [`sql::range_count_split`]): a sum over the whole buckets
+/// and plain counts of the two partial ones.
+pub(crate) async fn count_by_ranges(
+    conn: &mut impl AsConn,
+    q: &Query,
+    backend: Backend,
+) -> Result<Option<u64>, QueryError> {
+    let Some(split) = sql::range_count_split(q, backend) else {
+        return Ok(None);
+    };
+    let split = split?;
+    let mut n = scalar_i64(conn, split.buckets).await?.max(0) as u64;
+    let access = Access {
+        backend,
+        ..Access::default()
+    };
+    for edge in &split.edges {
+        n += scalar_i64(conn, sql::count(edge, access)?).await?.max(0) as u64;
+    }
+    Ok(Some(n))
+}
+
+/// A window holding fewer rows than this is counted directly.
+pub const COMPLEMENT_MIN_ROWS: u64 = 20_000;
+
+/// SQLite: when `q` has a range of its table's bucketed column holding most
+/// rows (at least `min_rows`, and at least twice those outside
+/// it) and filters the count table cannot serve (e.g. a name search): the
+/// count of `q` without the range, less the counts of the rows below it,
+/// above it and without a value. Each of those is planned like any count
+/// (the name search from its index, the outside rows from the column's
+/// index), instead of checking the filters on every row of the wide range.
+pub(crate) async fn count_by_complement(
+    conn: &mut (impl AsConn + Send),
+    q: &Query,
+    min_rows: u64,
+) -> Result<Option<u64>, QueryError> {
+    let Some(rc) = q.table.range_counts else {
+        return Ok(None);
+    };
+    if q.after.is_some() {
+        return Ok(None);
+    }
+    let ranges: Vec<usize> = q
+        .filters
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f, Filter::Range { col, .. } if col.0 == rc.col))
+        .map(|(i, _)| i)
+        .collect();
+    let [at] = ranges[..] else {
+        return Ok(None);
+    };
+    let Filter::Range { col, lower, upper } = &q.filters[at] else {
+        return Ok(None);
+    };
+    // The window and the whole source, from the count table.
+    let mut scope = q.clone();
+    scope
+        .filters
+        .retain(|f| matches!(f, Filter::Eq(c, _) if c.0 == SOURCE.0));
+    let mut window = scope.clone();
+    window.filters.push(q.filters[at].clone());
+    let Some(inside) = count_by_ranges(conn, &window, Backend::Sqlite).await? else {
+        return Ok(None);
+    };
+    let Some(Ok(all)) = sql::count_from_counts(&scope) else {
+        return Ok(None);
+    };
+    let all = scalar_i64(conn, all).await?.max(0) as u64;
+    let outside = all.saturating_sub(inside);
+    if inside < min_rows || outside.saturating_mul(2) > inside {
+        return Ok(None);
+    }
+    let with = |f: Option<Filter>| {
+        let mut part = q.clone();
+        match f {
+            Some(f) => part.filters[at] = f,
+            None => {
+                part.filters.remove(at);
+            }
+        }
+        part
+    };
+    let flip = |b: &Bound| Bound {
+        value: b.value.clone(),
+        inclusive: !b.inclusive,
+    };
+    let mut parts = vec![
+        (with(None), true),
+        (with(Some(Filter::Eq(*col, SqlValue::Null))), false),
+    ];
+    if let Some(l) = lower {
+        let below = Filter::Range {
+            col: *col,
+            lower: None,
+            upper: Some(flip(l)),
+        };
+        parts.push((with(Some(below)), false));
+    }
+    if let Some(u) = upper {
+        let above = Filter::Range {
+            col: *col,
+            lower: Some(flip(u)),
+            upper: None,
+        };
+        parts.push((with(Some(above)), false));
+    }
+    let mut n: i128 = 0;
+    for (part, add) in &parts {
+        let c = i128::from(count_boxed(conn, part).await?);
+        n += if *add { c } else { -c };
+    }
+    Ok(Some(n.max(0) as u64))
+}
+
+/// [`plan`]'s count of `q`, boxed (the complement counts recurse into it).
+fn count_boxed<'a, C: AsConn + Send>(
+    conn: &'a mut C,
+    q: &'a Query,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, QueryError>> + Send + 'a>> {
+    Box::pin(async move { Ok(plan(conn, q, true).await?.matching.unwrap_or(0)) })
+}
+
 /// Decides the name-search strategy and, if `count`, counts the matching rows.
-pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan, QueryError> {
+pub async fn plan(
+    conn: &mut (impl AsConn + Send),
+    q: &Query,
+    count: bool,
+) -> Result<Plan, QueryError> {
     if conn.conn().backend() == Backend::Postgres {
         return plan_postgres(conn, q, count).await;
     }
@@ -240,6 +370,12 @@ pub async fn plan(conn: &mut impl AsConn, q: &Query, count: bool) -> Result<Plan
                 search = NameSearch::Trigram;
             }
         }
+    }
+    if count && matching.is_none() {
+        matching = count_by_ranges(conn, q, Backend::Sqlite).await?;
+    }
+    if count && matching.is_none() {
+        matching = count_by_complement(conn, q, COMPLEMENT_MIN_ROWS).await?;
     }
     if count && matching.is_none() {
         let qb = match sql::count_from_counts(q) {
@@ -284,14 +420,16 @@ async fn plan_postgres(conn: &mut impl AsConn, q: &Query, count: bool) -> Result
         backend,
         ..Access::default()
     };
-    let matching = if count {
+    let matching = if !count {
+        None
+    } else if let Some(n) = count_by_ranges(conn, q, backend).await? {
+        Some(n)
+    } else {
         let qb = match sql::count_from_counts_on(q, backend) {
             Some(qb) => qb?,
             None => sql::count(q, access)?,
         };
         Some(scalar_i64(conn, qb).await?.max(0) as u64)
-    } else {
-        None
     };
     Ok(Plan {
         search: NameSearch::Scan,
@@ -303,7 +441,10 @@ async fn plan_postgres(conn: &mut impl AsConn, q: &Query, count: bool) -> Result
 
 /// Present (or, with `include_deleted`, all) rows of the source `q` is scoped
 /// to, ignoring every other filter.
-pub async fn count_unfiltered(conn: &mut impl AsConn, q: &Query) -> Result<u64, QueryError> {
+pub async fn count_unfiltered(
+    conn: &mut (impl AsConn + Send),
+    q: &Query,
+) -> Result<u64, QueryError> {
     let mut base = q.clone();
     base.filters
         .retain(|f| matches!(f, Filter::Eq(c, _) if c.0 == SOURCE.0));

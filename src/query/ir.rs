@@ -31,6 +31,9 @@ pub struct Table {
     pub has_rowid: bool,
     /// A trigger-maintained count table, when the table has one.
     pub counts: Option<CountsTable>,
+    /// A trigger-kept count table by buckets of one text column, when the
+    /// table has one (counts over a range of that column).
+    pub range_counts: Option<RangeCounts>,
     /// A trigram (FTS5) index of one text column, when the table has one.
     pub trigram: Option<TrigramIndex>,
     /// The table's query indexes (partial: present rows, led by `source`),
@@ -65,6 +68,20 @@ pub struct CountsTable {
     pub table: &'static str,
     pub by: &'static str,
     pub null_key: &'static str,
+}
+
+/// A [`CountsTable`] that also splits its rows by bucket of a text column
+/// `col`: `(source, deleted, dated, <bucket>, <by>, n)`, where `bucket` holds
+/// the first `prefix` characters of `col` (`dated` 0, bucket `''`: `col` is
+/// NULL). A count over a range of `col` is then the sum of the buckets that
+/// lie wholly inside it plus counts of the two partial buckets at its ends.
+#[derive(Debug, Clone, Copy)]
+pub struct RangeCounts {
+    pub table: &'static str,
+    pub col: &'static str,
+    pub bucket: &'static str,
+    pub prefix: usize,
+    pub by: &'static str,
 }
 
 /// A contentless FTS5 `trigram case_sensitive 1` table holding `lower(column)`

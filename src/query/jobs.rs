@@ -38,6 +38,7 @@ const fn named_arm(name: &'static str, trigram: Option<TrigramIndex>) -> Table {
         computed: &[],
         has_rowid: false,
         counts: None,
+        range_counts: None,
         trigram,
         indexes: &[],
     }

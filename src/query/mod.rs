@@ -25,6 +25,8 @@ mod pg;
 pub mod sql;
 
 #[cfg(test)]
+mod range_count_tests;
+#[cfg(test)]
 mod tests;
 
 pub use dialect::{Counts, Dialect, Facts, NativeError, Params, Request};

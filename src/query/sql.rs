@@ -17,7 +17,7 @@ use sqlx::sqlite::SqliteArguments;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::ir::{
-    Col, Direction, Filter, Nulls, Query, SortKey, Table, TrigramIndex, DELETED_AT, SOURCE,
+    Bound, Col, Direction, Filter, Nulls, Query, SortKey, Table, TrigramIndex, DELETED_AT, SOURCE,
 };
 use crate::store::db::{Arg, Backend, Sql};
 use crate::store::SqlValue;
@@ -270,9 +270,10 @@ pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
 pub fn count_from_counts_on(q: &Query, backend: Backend) -> Option<Result<Qb, IrError>> {
     let ct = q.table.counts?;
     let servable = |c: &Col| c.0 == SOURCE.0 || c.0 == ct.by;
+    let keyed = |v: &SqlValue| counted_key(v, ct.null_key);
     let eligible = q.filters.iter().all(|f| match f {
-        Filter::Eq(c, v) => servable(c) && *v != SqlValue::Null,
-        Filter::In(c, vs) => servable(c) && !vs.contains(&SqlValue::Null),
+        Filter::Eq(c, v) => servable(c) && keyed(v),
+        Filter::In(c, vs) => servable(c) && vs.iter().all(keyed),
         _ => false,
     });
     if !eligible {
@@ -303,6 +304,152 @@ pub fn count_from_counts_on(q: &Query, backend: Backend) -> Option<Result<Qb, Ir
             qb.push("deleted = 0");
         }
         Ok(qb)
+    };
+    Some(build())
+}
+
+/// Whether a count table keyed with `null_key` for NULL holds the rows equal
+/// to `v` under `v` alone: not NULL, and not the text NULL is counted under.
+fn counted_key(v: &SqlValue, null_key: &str) -> bool {
+    match v {
+        SqlValue::Null => false,
+        SqlValue::Text(t) => null_key != "''" || !t.is_empty(),
+        _ => true,
+    }
+}
+
+/// A count over a range of a [`RangeCounts`] column, split (see
+/// [`range_count_split`]).
+pub struct RangeSplit {
+    /// The sum of the buckets wholly inside the range.
+    pub buckets: Qb,
+    /// `q` restricted to the range's partial buckets at either end (counted
+    /// like any query; each holds at most one bucket's rows).
+    pub edges: Vec<Query>,
+}
+
+/// The first `prefix` bytes of a range bound, when they are ASCII (so they
+/// are also its first `prefix` characters, as SQL `substr` counts them) and
+/// their last byte can be incremented.
+fn bucket_of(b: &Bound, prefix: usize) -> Option<&str> {
+    let SqlValue::Text(t) = &b.value else {
+        return None;
+    };
+    let head = t.as_bytes().get(..prefix)?;
+    (head.is_ascii() && head.last().is_some_and(|c| *c < 0x7e)).then(|| &t[..prefix])
+}
+
+/// The smallest text above every text starting with `bucket` (ASCII, last
+/// byte below `~`, see [`bucket_of`]).
+fn next_bucket(bucket: &str) -> String {
+    let mut b = bucket.as_bytes().to_vec();
+    if let Some(last) = b.last_mut() {
+        *last += 1;
+    }
+    String::from_utf8(b).unwrap_or_default()
+}
+
+/// When `q`'s filters are its source, equalities on the count table's `by`
+/// column and one range of its bucketed column spanning more than one bucket:
+/// the range's whole buckets as a sum from the count table, and `q` on the
+/// two partial buckets. With `L` in bucket `bl` and `U` in bucket `bu`
+/// (`bl < bu`), `[L, U]` is `[L, next(bl))` ∪ `[next(bl), bu)` ∪ `[bu, U]`,
+/// and the middle part holds exactly the rows of the buckets strictly
+/// between `bl` and `bu` (text compares byte-wise on both backends).
+pub fn range_count_split(q: &Query, backend: Backend) -> Option<Result<RangeSplit, IrError>> {
+    let rc = q.table.range_counts?;
+    if q.after.is_some() {
+        return None;
+    }
+    let mut range = None;
+    for (i, f) in q.filters.iter().enumerate() {
+        match f {
+            // NULL `by` values are counted under ''.
+            Filter::Eq(c, v) if c.0 == SOURCE.0 || c.0 == rc.by => {
+                if !counted_key(v, "''") {
+                    return None;
+                }
+            }
+            Filter::In(c, vs) if c.0 == rc.by && vs.iter().all(|v| counted_key(v, "''")) => {}
+            Filter::Range { col, lower, upper } if col.0 == rc.col && range.is_none() => {
+                range = Some((i, lower.as_ref(), upper.as_ref()));
+            }
+            _ => return None,
+        }
+    }
+    let (at, lower, upper) = range?;
+    let bl = match lower {
+        Some(b) => Some(bucket_of(b, rc.prefix)?),
+        None => None,
+    };
+    let bu = match upper {
+        Some(b) => Some(bucket_of(b, rc.prefix)?),
+        None => None,
+    };
+    if let (Some(l), Some(u)) = (bl, bu) {
+        if l >= u {
+            return None;
+        }
+    }
+    if bl.is_none() && bu.is_none() {
+        return None;
+    }
+    let build = || {
+        let mut qb = Qb::on(
+            backend,
+            match backend {
+                Backend::Sqlite => "SELECT COALESCE(SUM(n), 0) FROM ",
+                Backend::Postgres => "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ",
+            },
+        );
+        qb.push(rc.table);
+        qb.push(" WHERE dated = 1");
+        let access = Access {
+            backend,
+            ..Access::default()
+        };
+        for f in q
+            .filters
+            .iter()
+            .filter(|f| !matches!(f, Filter::Range { .. }))
+        {
+            qb.push(" AND ");
+            filter(&mut qb, q.table, f, access)?;
+        }
+        if !q.include_deleted {
+            qb.push(" AND deleted = 0");
+        }
+        if let Some(l) = bl {
+            qb.push(" AND ");
+            qb.push(rc.bucket);
+            qb.push(" > ");
+            qb.push_bind(l.to_string());
+        }
+        if let Some(u) = bu {
+            qb.push(" AND ");
+            qb.push(rc.bucket);
+            qb.push(" < ");
+            qb.push_bind(u.to_string());
+        }
+        let with_range = |lower: Option<Bound>, upper: Option<Bound>| {
+            let mut e = q.clone();
+            e.filters[at] = Filter::Range {
+                col: Col(rc.col),
+                lower,
+                upper,
+            };
+            e
+        };
+        let mut edges = Vec::new();
+        if let Some(l) = bl {
+            let next = SqlValue::Text(next_bucket(l));
+            edges.push(with_range(lower.cloned(), Some(Bound::exclusive(next))));
+        }
+        if let Some(u) = bu {
+            let from = SqlValue::Text(u.to_string());
+            edges.push(with_range(Some(Bound::inclusive(from)), upper.cloned()));
+        }
+        Ok(RangeSplit { buckets: qb, edges })
     };
     Some(build())
 }

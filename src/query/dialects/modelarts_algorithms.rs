@@ -74,6 +74,7 @@ pub static TABLE: Table = Table {
         by: "status",
         null_key: "''",
     }),
+    range_counts: None,
     trigram: Some(TrigramIndex {
         table: "modelarts_algorithms_names",
         column: "name",

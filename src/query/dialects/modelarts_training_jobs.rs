@@ -69,6 +69,7 @@ pub static TABLE: Table = Table {
         by: "status",
         null_key: "-1",
     }),
+    range_counts: None,
     trigram: Some(TrigramIndex {
         table: "modelarts_training_jobs_names",
         column: "job_name",

@@ -58,7 +58,10 @@ use crate::providers::Kind;
 use crate::query::dialect::{
     CellFormat, Counts, Dialect, Facts, NativeError, Params, Request, TableColumn,
 };
-use crate::query::ir::{Bound, Col, Direction, Filter, Index, Query, SortKey, Table, TrigramIndex};
+use crate::query::ir::{
+    Bound, Col, CountsTable, Direction, Filter, Index, Query, RangeCounts, SortKey, Table,
+    TrigramIndex,
+};
 use crate::store::SqlValue;
 
 /// The PAI-DLC `ListJobs` dialect.
@@ -201,7 +204,19 @@ pub static TABLE: Table = Table {
         ("n_retry_count", int_of!("retry_count")),
     ],
     has_rowid: true,
-    counts: None,
+    // Migration 0027: one table, summed over every day for plain counts.
+    counts: Some(CountsTable {
+        table: "pai_dlc_jobs_day_counts",
+        by: "status",
+        null_key: "''",
+    }),
+    range_counts: Some(RangeCounts {
+        table: "pai_dlc_jobs_day_counts",
+        col: "gmt_create_time",
+        bucket: "day",
+        prefix: 10,
+        by: "status",
+    }),
     trigram: Some(TrigramIndex {
         table: "pai_dlc_jobs_names",
         column: "display_name",

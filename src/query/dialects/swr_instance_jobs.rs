@@ -55,6 +55,7 @@ pub static TABLE: Table = Table {
         by: "status",
         null_key: "''",
     }),
+    range_counts: None,
     trigram: None,
     indexes: &[
         Index {
