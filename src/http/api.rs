@@ -21,7 +21,7 @@ pub async fn jobs(State(s): State<HttpState>, req: Request) -> Response {
             .into_owned()
             .collect();
     match jobs::list(s.store(), &params).await {
-        Ok(page) => Json(page.to_json()).into_response(),
+        Ok(page) => Json(page.into_json()).into_response(),
         Err(JobsError::BadParameter(e)) => error(StatusCode::BAD_REQUEST, e.0),
         Err(JobsError::Query(e)) => {
             tracing::error!(error = %e, "/api/jobs failed");

@@ -158,6 +158,17 @@ impl JobsPage {
     pub fn to_json(&self) -> Value {
         json!({ "items": self.items, "next_cursor": self.next_cursor })
     }
+
+    /// [`JobsPage::to_json`] without copying the items.
+    pub fn into_json(self) -> Value {
+        let mut m = Map::new();
+        m.insert("items".into(), Value::Array(self.items));
+        m.insert(
+            "next_cursor".into(),
+            self.next_cursor.map_or(Value::Null, Value::String),
+        );
+        Value::Object(m)
+    }
 }
 
 fn order() -> Vec<SortKey> {
@@ -357,17 +368,25 @@ fn sql_to_json(v: &SqlValue) -> Value {
     }
 }
 
+fn into_json(v: SqlValue) -> Value {
+    match v {
+        SqlValue::Text(s) => Value::String(s),
+        v => sql_to_json(&v),
+    }
+}
+
 /// The order of the list (as SQL orders it): `created_at` descending with
 /// NULL last, then `source`, then `job_id`, text byte-wise.
 fn list_order(a: &[SqlValue], b: &[SqlValue]) -> std::cmp::Ordering {
-    let at = |r: &[SqlValue], c: &str| -> Option<String> {
+    use std::borrow::Cow;
+    fn at<'r>(r: &'r [SqlValue], c: &str) -> Option<Cow<'r, str>> {
         match COLUMNS.iter().position(|x| *x == c).and_then(|i| r.get(i)) {
-            Some(SqlValue::Text(t)) => Some(t.clone()),
-            Some(SqlValue::Int(i)) => Some(i.to_string()),
-            Some(SqlValue::Real(f)) => Some(f.to_string()),
+            Some(SqlValue::Text(t)) => Some(Cow::Borrowed(t.as_str())),
+            Some(SqlValue::Int(i)) => Some(Cow::Owned(i.to_string())),
+            Some(SqlValue::Real(f)) => Some(Cow::Owned(f.to_string())),
             _ => None,
         }
-    };
+    }
     let created = match (at(a, "created_at"), at(b, "created_at")) {
         (Some(x), Some(y)) => y.cmp(&x),
         (Some(_), None) => std::cmp::Ordering::Less,
@@ -410,11 +429,11 @@ pub async fn list(store: &Store, params: &[(String, String)]) -> Result<JobsPage
         None
     };
     let items = rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            let mut m = Map::new();
+            let mut m = Map::with_capacity(COLUMNS.len());
             for (c, v) in COLUMNS.iter().zip(r) {
-                m.insert((*c).to_string(), sql_to_json(v));
+                m.insert((*c).to_string(), into_json(v));
             }
             Value::Object(m)
         })

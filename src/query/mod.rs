@@ -5,7 +5,8 @@
 //!   tie-break, offset/limit or keyset window, deleted rows or not).
 //! - [`sql`]: IR → SQL with `sqlx::QueryBuilder`, bound values only.
 //! - [`exec`]: runs it on a read connection, choosing the cheapest exact count
-//!   (trigger-kept count tables, the trigram index) and name-search strategy.
+//!   (trigger-kept count tables, the trigram index) and name-search strategy;
+//!   [`packed`] reads back a page read as one result row.
 //! - [`dialect`]: the [`Dialect`] trait; [`dialects`]: one file per kind.
 //! - [`native`]: answering a native query on one source (with jobmirror's
 //!   `include_deleted` extension), also streamed to the end (`--all`).
@@ -21,6 +22,7 @@ pub mod exec;
 pub mod ir;
 pub mod jobs;
 pub mod native;
+mod packed;
 mod pg;
 pub mod sql;
 

@@ -189,6 +189,69 @@ pub fn select_by_rowids(q: &Query, rowids: &[i64]) -> Result<Qb, IrError> {
     Ok(qb)
 }
 
+/// [`select`] packed into one result row (SQLite): `COUNT(*)` of the
+/// window's rows, then every selected value of them, row after row in the
+/// window's order, each written by [`pack`] (NULL when there are no rows),
+/// as a blob. The page then crosses from SQLite's thread to the caller as one
+/// row instead of one per page row. On a table with rowids, the window's
+/// rowids are found first (as [`select_rowids`] does, often from an index
+/// alone) and only those rows' columns are read, in that order (`CROSS JOIN`
+/// keeps the window as the outer loop).
+pub fn select_packed(q: &Query, access: Access) -> Result<Qb, IrError> {
+    let mut qb = Qb::new("SELECT COUNT(*), CAST(group_concat(");
+    if q.select.is_empty() {
+        qb.push("''");
+    }
+    for i in 0..q.select.len() {
+        if i > 0 {
+            qb.push(" || ");
+        }
+        pack(&mut qb, &format!("v{i}"));
+    }
+    qb.push(", '') AS BLOB) FROM (SELECT ");
+    if q.select.is_empty() {
+        qb.push("1");
+    }
+    for (i, c) in q.select.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        qb.push("(");
+        qb.push(column(Backend::Sqlite, q.table, *c)?);
+        qb.push(format!(") AS v{i}"));
+    }
+    let access = Access {
+        backend: Backend::Sqlite,
+        ..access
+    };
+    if q.table.has_rowid {
+        qb.push(" FROM (SELECT rowid AS page_rowid");
+        let mut qb = window(qb, q, access)?;
+        qb.push(") AS page CROSS JOIN ");
+        qb.push(q.table.name);
+        qb.push(" ON ");
+        qb.push(q.table.name);
+        qb.push(".rowid = page.page_rowid)");
+        Ok(qb)
+    } else {
+        let mut qb = window(qb, q, access)?;
+        qb.push(")");
+        Ok(qb)
+    }
+}
+
+/// One value `v` as text that [`super::packed::unpack`] reads back exactly,
+/// by its type: `N` (NULL), `I<integer>;`, `T<length in bytes>:<text>`,
+/// `B<hex>;` (a blob), `R` (a real: not packed, the page is read row by row).
+fn pack(qb: &mut Qb, v: &str) {
+    qb.push(format!(
+        "CASE typeof({v}) WHEN 'null' THEN 'N' \
+         WHEN 'integer' THEN 'I' || {v} || ';' \
+         WHEN 'text' THEN 'T' || length(CAST({v} AS BLOB)) || ':' || {v} \
+         WHEN 'blob' THEN 'B' || hex({v}) || ';' ELSE 'R' END"
+    ));
+}
+
 fn select_list(qb: &mut Qb, q: &Query) -> Result<(), IrError> {
     for (i, c) in q.select.iter().enumerate() {
         if i > 0 {
