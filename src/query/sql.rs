@@ -195,8 +195,10 @@ pub fn select_by_rowids(q: &Query, rowids: &[i64]) -> Result<Qb, IrError> {
 /// as a blob. The page then crosses from SQLite's thread to the caller as one
 /// row instead of one per page row. On a table with rowids, the window's
 /// rowids are found first (as [`select_rowids`] does, often from an index
-/// alone) and only those rows' columns are read, in that order (`CROSS JOIN`
-/// keeps the window as the outer loop).
+/// alone) and only those rows' columns are read (`CROSS JOIN` keeps the
+/// window as the outer loop). The concatenation is ordered by the window's
+/// own sort keys (`group_concat(… ORDER BY k0, …)`, SQLite 3.44+), so the
+/// page order never rests on the order SQLite happens to feed an aggregate.
 pub fn select_packed(q: &Query, access: Access) -> Result<Qb, IrError> {
     let mut qb = Qb::new("SELECT COUNT(*), CAST(group_concat(");
     if q.select.is_empty() {
@@ -208,7 +210,14 @@ pub fn select_packed(q: &Query, access: Access) -> Result<Qb, IrError> {
         }
         pack(&mut qb, &format!("v{i}"));
     }
-    qb.push(", '') AS BLOB) FROM (SELECT ");
+    qb.push(", ''");
+    let keys: Vec<&SortKey> = q.sort_keys().collect();
+    for (i, k) in keys.iter().enumerate() {
+        qb.push(if i == 0 { " ORDER BY " } else { ", " });
+        qb.push(format!("k{i} COLLATE BINARY"));
+        push_direction(&mut qb, k);
+    }
+    qb.push(") AS BLOB) FROM (SELECT ");
     if q.select.is_empty() {
         qb.push("1");
     }
@@ -219,6 +228,11 @@ pub fn select_packed(q: &Query, access: Access) -> Result<Qb, IrError> {
         qb.push("(");
         qb.push(column(Backend::Sqlite, q.table, *c)?);
         qb.push(format!(") AS v{i}"));
+    }
+    for (i, k) in keys.iter().enumerate() {
+        qb.push(", (");
+        qb.push(column(Backend::Sqlite, q.table, k.col)?);
+        qb.push(format!(") AS k{i}"));
     }
     let access = Access {
         backend: Backend::Sqlite,
@@ -906,6 +920,12 @@ fn order_term(qb: &mut Qb, table: &Table, k: &SortKey) -> Result<(), IrError> {
     if qb.backend == Backend::Sqlite {
         qb.push(" COLLATE BINARY");
     }
+    push_direction(qb, k);
+    Ok(())
+}
+
+/// ` ASC|DESC NULLS FIRST|LAST` of a sort key.
+fn push_direction(qb: &mut Qb, k: &SortKey) {
     qb.push(match k.dir {
         Direction::Asc => " ASC",
         Direction::Desc => " DESC",
@@ -914,7 +934,6 @@ fn order_term(qb: &mut Qb, table: &Table, k: &SortKey) -> Result<(), IrError> {
         Nulls::First => " NULLS FIRST",
         Nulls::Last => " NULLS LAST",
     });
-    Ok(())
 }
 
 /// Rows strictly after the position `values` in the order `keys`:
