@@ -589,19 +589,30 @@ async fn fetch(
 /// The rows of `q`'s window as one result row ([`sql::select_packed`]):
 /// SQLite's worker thread hands a result row over a channel, at a cost per
 /// row that is most of a 1,000-row page's time; packed, a page is one row.
-/// `None` when a selected value is a real (not packed exactly).
+/// `None` when a selected value is a real (not packed exactly) or the page
+/// is too big for one SQLite value (over `SQLITE_MAX_LENGTH`, 1e9 bytes:
+/// huge stored objects): such a page is read row by row.
 async fn fetch_packed(
     conn: &mut impl AsConn,
     q: &Query,
     plan: &Plan,
 ) -> Result<Option<Vec<Vec<SqlValue>>>, QueryError> {
     let qb = sql::select_packed(q, plan.access())?;
-    let row = conn.conn().fetch_one(qb.into_sql()).await?;
+    let row = match conn.conn().fetch_one(qb.into_sql()).await {
+        Ok(row) => row,
+        Err(e) if too_big(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let rows = row.get::<i64, _>(0)?;
     let packed = row.get::<Option<&[u8]>, _>(1)?.unwrap_or_default();
     let rows = usize::try_from(rows)
         .map_err(|_| QueryError::Unsupported(format!("a page of {rows} rows")))?;
     unpack(packed, rows, q.select.len()).map_err(|e| QueryError::Unsupported(e.to_string()))
+}
+
+/// SQLite's `SQLITE_TOOBIG` (18): a string or blob over its length limit.
+pub(crate) fn too_big(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("18"))
 }
 
 /// A keyset page after a non-NULL value of a first key whose NULLs sort last

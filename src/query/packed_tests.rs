@@ -94,3 +94,26 @@ async fn packed_pages_equal_row_by_row_pages() {
         assert!(packed.iter().any(|r| r[0] == SqlValue::Real(0.1)));
     }
 }
+
+/// A page over SQLite's length limit is recognised (it is then read row by
+/// row); other errors are not mistaken for it.
+#[tokio::test]
+async fn a_page_too_big_for_one_value_is_recognised() {
+    let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let Err(big) = sqlx::query("SELECT zeroblob(2000000000)")
+        .fetch_one(&mut conn)
+        .await
+    else {
+        panic!("a 2 GB blob was made");
+    };
+    assert!(exec::too_big(&big), "{big}");
+    let Err(other) = sqlx::query("SELECT * FROM no_such_table")
+        .fetch_one(&mut conn)
+        .await
+    else {
+        panic!("a missing table was read");
+    };
+    assert!(!exec::too_big(&other), "{other}");
+}

@@ -357,15 +357,7 @@ pub fn count_from_counts_on(q: &Query, backend: Backend) -> Option<Result<Qb, Ir
         return None;
     }
     let build = || {
-        let mut qb = Qb::on(
-            backend,
-            match backend {
-                Backend::Sqlite => "SELECT COALESCE(SUM(n), 0) FROM ",
-                // SUM of BIGINT is NUMERIC there.
-                Backend::Postgres => "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ",
-            },
-        );
-        qb.push(ct.table);
+        let mut qb = sum_of_n(backend, ct.table);
         let mut first = true;
         for f in &q.filters {
             qb.push(if first { " WHERE " } else { " AND " });
@@ -383,6 +375,20 @@ pub fn count_from_counts_on(q: &Query, backend: Backend) -> Option<Result<Qb, Ir
         Ok(qb)
     };
     Some(build())
+}
+
+/// `SELECT <sum of n as an integer> FROM <count table>` (0 when no row).
+fn sum_of_n(backend: Backend, table: &'static str) -> Qb {
+    let mut qb = Qb::on(
+        backend,
+        match backend {
+            Backend::Sqlite => "SELECT COALESCE(SUM(n), 0) FROM ",
+            // SUM of BIGINT is NUMERIC there.
+            Backend::Postgres => "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ",
+        },
+    );
+    qb.push(table);
+    qb
 }
 
 /// Whether a count table keyed with `null_key` for NULL holds the rows equal
@@ -472,14 +478,7 @@ pub fn range_count_split(q: &Query, backend: Backend) -> Option<Result<RangeSpli
         return None;
     }
     let build = || {
-        let mut qb = Qb::on(
-            backend,
-            match backend {
-                Backend::Sqlite => "SELECT COALESCE(SUM(n), 0) FROM ",
-                Backend::Postgres => "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ",
-            },
-        );
-        qb.push(rc.table);
+        let mut qb = sum_of_n(backend, rc.table);
         qb.push(" WHERE dated = 1");
         let access = Access {
             backend,
