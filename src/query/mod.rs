@@ -29,6 +29,8 @@ pub mod sql;
 #[cfg(test)]
 mod range_count_tests;
 #[cfg(test)]
+mod test_mirror;
+#[cfg(test)]
 mod tests;
 
 pub use dialect::{Counts, Dialect, Facts, NativeError, Params, Request};

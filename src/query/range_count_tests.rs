@@ -9,60 +9,23 @@ use super::dialects::pai_dlc_jobs::TABLE;
 use super::exec;
 use super::ir::*;
 use super::sql::{self, NameSearch};
+use super::test_mirror::{KindIo, TestMirror};
 use crate::providers::pai_dlc_jobs::{parse_list, TABLE as SPEC};
-use crate::providers::RawResponse;
-use crate::store::{PageContext, SqlValue, Store};
+use crate::store::SqlValue;
 
-struct Mirror {
-    _dir: tempfile::TempDir,
-    store: Store,
-    run: i64,
+type Mirror = TestMirror;
+
+/// PAI-DLC jobs in their `ListJobs` body.
+fn pai_jobs() -> KindIo {
+    KindIo {
+        kind: "pai-dlc-jobs",
+        spec: &SPEC,
+        body: |jobs| json!({"Jobs": jobs, "TotalCount": jobs.len(), "RequestId": "r"}),
+        parse: parse_list,
+    }
 }
 
-impl Mirror {
-    async fn new() -> Mirror {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("m.db").display());
-        let store = Store::open(&url).await.unwrap();
-        Mirror {
-            _dir: dir,
-            store,
-            run: 0,
-        }
-    }
-
-    async fn put(&mut self, source: &str, jobs: Vec<Value>) {
-        self.run = self
-            .store
-            .start_run(source, "pai-dlc-jobs", crate::store::RunMode::Full)
-            .await
-            .unwrap();
-        let body = json!({"Jobs": jobs, "TotalCount": jobs.len(), "RequestId": "r"});
-        let page = parse_list(&RawResponse {
-            status: 200,
-            headers: Default::default(),
-            body: body.to_string().into(),
-        })
-        .unwrap();
-        let ctx = PageContext {
-            source,
-            spec: &SPEC,
-            run_id: self.run,
-            announce_new: false,
-        };
-        self.store
-            .apply_page(&ctx, page.records, None)
-            .await
-            .unwrap();
-    }
-
-    async fn sweep(&self, source: &str) {
-        self.store
-            .mark_unseen_deleted(source, &SPEC, self.run)
-            .await
-            .unwrap();
-    }
-
+impl TestMirror {
     async fn plain(&self, q: &Query) -> u64 {
         let mut conn = self.store.sqlite_reader().unwrap().acquire().await.unwrap();
         let mut qb = sql::count(q, NameSearch::Scan).unwrap();
@@ -208,7 +171,7 @@ async fn check_all(m: &Mirror) -> (usize, usize) {
 
 #[tokio::test]
 async fn window_counts_equal_plain_counts_through_every_change() {
-    let mut m = Mirror::new().await;
+    let mut m = Mirror::new(pai_jobs()).await;
     let names = ["qwen-7b-sft", "bert-base", "QWEN-eval", "resnet"];
     m.put("pai", jobs(&names, 120)).await;
     m.put("other", jobs(&["qwen"], 30)).await;

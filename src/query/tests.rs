@@ -7,9 +7,9 @@ use super::dialects::modelarts_training_jobs::TABLE;
 use super::exec::{self, TRIGRAM_MAX_CANDIDATES};
 use super::ir::*;
 use super::sql::{self, IrError, NameSearch};
+use super::test_mirror::{KindIo, TestMirror};
 use crate::providers::modelarts_training_jobs::{parse_list, TABLE as SPEC};
-use crate::providers::RawResponse;
-use crate::store::{PageContext, SqlValue, Store};
+use crate::store::SqlValue;
 
 const HOSTILE: &str = "x'); DROP TABLE modelarts_training_jobs; --";
 
@@ -112,10 +112,16 @@ fn the_count_table_serves_only_source_and_status_equalities() {
 }
 
 /// A scratch mirror with a `ma` and an `other` source.
-struct Mirror {
-    _dir: tempfile::TempDir,
-    store: Store,
-    run: i64,
+type Mirror = TestMirror;
+
+/// ModelArts training jobs in their list body.
+fn training_jobs() -> KindIo {
+    KindIo {
+        kind: "modelarts-training-jobs",
+        spec: &SPEC,
+        body: |jobs| json!({"is_success": true, "job_total_count": jobs.len(), "jobs": jobs}),
+        parse: parse_list,
+    }
 }
 
 fn job(id: i64, name: &str, status: i64, desc: &str, duration: Option<i64>) -> Value {
@@ -129,55 +135,7 @@ fn job(id: i64, name: &str, status: i64, desc: &str, duration: Option<i64>) -> V
     j
 }
 
-impl Mirror {
-    async fn new() -> Mirror {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("m.db").display());
-        let store = Store::open(&url).await.unwrap();
-        Mirror {
-            _dir: dir,
-            store,
-            run: 0,
-        }
-    }
-
-    async fn put(&mut self, source: &str, jobs: Vec<Value>) {
-        self.run = self
-            .store
-            .start_run(
-                source,
-                "modelarts-training-jobs",
-                crate::store::RunMode::Full,
-            )
-            .await
-            .unwrap();
-        let body = json!({"is_success": true, "job_total_count": jobs.len(), "jobs": jobs});
-        let page = parse_list(&RawResponse {
-            status: 200,
-            headers: Default::default(),
-            body: body.to_string().into(),
-        })
-        .unwrap();
-        let ctx = PageContext {
-            source,
-            spec: &SPEC,
-            run_id: self.run,
-            announce_new: false,
-        };
-        self.store
-            .apply_page(&ctx, page.records, None)
-            .await
-            .unwrap();
-    }
-
-    /// Marks the source's rows not in the last `put` deleted.
-    async fn sweep(&self, source: &str) {
-        self.store
-            .mark_unseen_deleted(source, &SPEC, self.run)
-            .await
-            .unwrap();
-    }
-
+impl TestMirror {
     async fn ids(&self, q: &Query) -> Vec<i64> {
         let mut conn = self.store.sqlite_reader().unwrap().acquire().await.unwrap();
         let plan = exec::plan(&mut conn, q, false).await.unwrap();
@@ -220,7 +178,7 @@ fn contains(q: Query, s: &str) -> Query {
 
 #[tokio::test]
 async fn hostile_and_odd_needles_match_literally() {
-    let mut m = Mirror::new().await;
+    let mut m = Mirror::new(training_jobs()).await;
     let names = [
         "100% done",
         "100x done",
@@ -278,7 +236,7 @@ async fn hostile_and_odd_needles_match_literally() {
 
 #[tokio::test]
 async fn counts_follow_inserts_status_changes_and_deletions() {
-    let mut m = Mirror::new().await;
+    let mut m = Mirror::new(training_jobs()).await;
     m.put(
         "ma",
         (1..=6)
@@ -335,7 +293,7 @@ async fn counts_follow_inserts_status_changes_and_deletions() {
 
 #[tokio::test]
 async fn many_trigram_candidates_still_count_exactly() {
-    let mut m = Mirror::new().await;
+    let mut m = Mirror::new(training_jobs()).await;
     let n = TRIGRAM_MAX_CANDIDATES + 50;
     let jobs: Vec<Value> = (1..=n)
         .map(|i| job(i, &format!("Common-{i}"), 10, "", None))
@@ -352,7 +310,7 @@ async fn many_trigram_candidates_still_count_exactly() {
 
 #[tokio::test]
 async fn keyset_paging_walks_the_whole_order_once_with_nulls() {
-    let mut m = Mirror::new().await;
+    let mut m = Mirror::new(training_jobs()).await;
     let descs = ["b", "", "a", "b", "c"];
     let jobs = (1..=40)
         .map(|i| {
@@ -401,7 +359,7 @@ async fn keyset_paging_walks_the_whole_order_once_with_nulls() {
 
 #[tokio::test]
 async fn the_planner_uses_the_query_indexes() {
-    let m = Mirror::new().await;
+    let m = Mirror::new(training_jobs()).await;
     let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
     // (sortBy, order, status filter) → the index that must serve it with no sort step.
     for (col, dir, status, index) in [
@@ -482,7 +440,7 @@ async fn the_planner_uses_the_query_indexes() {
 #[tokio::test]
 async fn access_hints_change_plans_never_answers() {
     use super::sql::{Access, PathHint};
-    let mut m = Mirror::new().await;
+    let mut m = Mirror::new(training_jobs()).await;
     m.put(
         "ma",
         (1..=60)
@@ -561,7 +519,7 @@ async fn access_hints_change_plans_never_answers() {
 
 #[tokio::test]
 async fn every_index_and_name_table_the_tables_name_exists() {
-    let m = Mirror::new().await;
+    let m = Mirror::new(training_jobs()).await;
     let mut conn = m.store.sqlite_reader().unwrap().acquire().await.unwrap();
     let names: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type IN ('index', 'table')")
