@@ -207,15 +207,16 @@ async fn few_keyed_candidates(conn: &mut impl AsConn, q: &Query) -> Result<bool,
     Ok(false)
 }
 
-/// The count of `q` from its table's [`RangeCounts`](super::ir::RangeCounts)
-/// when `q` is a range of the bucketed column plus equalities the count
-/// table holds (see [`sql::range_count_split`]): a sum over the whole buckets
-/// and plain counts of the two partial ones.
+/// The count of `q` from its table's bucketed count table
+/// ([`Buckets`](super::ir::Buckets)) when `q` is a range of the bucketed
+/// column plus equalities the count table holds (see
+/// [`sql::range_count_split`]): a sum over the whole buckets and plain counts
+/// of the two partial ones.
 pub(crate) async fn count_by_ranges(
     conn: &mut impl AsConn,
     q: &Query,
-    backend: Backend,
 ) -> Result<Option<u64>, QueryError> {
+    let backend = conn.conn().backend();
     let Some(split) = sql::range_count_split(q, backend) else {
         return Ok(None);
     };
@@ -246,23 +247,18 @@ pub(crate) async fn count_by_complement(
     q: &Query,
     min_rows: u64,
 ) -> Result<Option<u64>, QueryError> {
-    let Some(rc) = q.table.range_counts else {
+    let Some(rc) = q.table.counts.and_then(|ct| ct.buckets) else {
         return Ok(None);
     };
     if q.after.is_some() {
         return Ok(None);
     }
-    let ranges: Vec<usize> = q
-        .filters
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| matches!(f, Filter::Range { col, .. } if col.0 == rc.col))
-        .map(|(i, _)| i)
-        .collect();
-    let [at] = ranges[..] else {
-        return Ok(None);
-    };
-    let Filter::Range { col, lower, upper } = &q.filters[at] else {
+    // Exactly one range of the bucketed column.
+    let mut ranges = q.filters.iter().enumerate().filter_map(|(i, f)| match f {
+        Filter::Range { col, lower, upper } if col.0 == rc.col => Some((i, *col, lower, upper)),
+        _ => None,
+    });
+    let (Some((at, col, lower, upper)), None) = (ranges.next(), ranges.next()) else {
         return Ok(None);
     };
     // The window and the whole source, from the count table.
@@ -272,15 +268,15 @@ pub(crate) async fn count_by_complement(
         .retain(|f| matches!(f, Filter::Eq(c, _) if c.0 == SOURCE.0));
     let mut window = scope.clone();
     window.filters.push(q.filters[at].clone());
-    let Some(inside) = count_by_ranges(conn, &window, Backend::Sqlite).await? else {
+    let Some(inside) = count_by_ranges(conn, &window).await? else {
         return Ok(None);
     };
     let Some(Ok(all)) = sql::count_from_counts(&scope) else {
         return Ok(None);
     };
     let all = scalar_i64(conn, all).await?.max(0) as u64;
-    let outside = all.saturating_sub(inside);
-    if inside < min_rows || outside.saturating_mul(2) > inside {
+    let rows_outside = all.saturating_sub(inside);
+    if inside < min_rows || rows_outside.saturating_mul(2) > inside {
         return Ok(None);
     }
     let with = |f: Option<Filter>| {
@@ -297,30 +293,26 @@ pub(crate) async fn count_by_complement(
         value: b.value.clone(),
         inclusive: !b.inclusive,
     };
-    let mut parts = vec![
-        (with(None), true),
-        (with(Some(Filter::Eq(*col, SqlValue::Null))), false),
-    ];
+    // Rows of `q` without the range, less those without a value, below it
+    // and above it.
+    let mut outside = vec![with(Some(Filter::Eq(col, SqlValue::Null)))];
     if let Some(l) = lower {
-        let below = Filter::Range {
-            col: *col,
+        outside.push(with(Some(Filter::Range {
+            col,
             lower: None,
             upper: Some(flip(l)),
-        };
-        parts.push((with(Some(below)), false));
+        })));
     }
     if let Some(u) = upper {
-        let above = Filter::Range {
-            col: *col,
+        outside.push(with(Some(Filter::Range {
+            col,
             lower: Some(flip(u)),
             upper: None,
-        };
-        parts.push((with(Some(above)), false));
+        })));
     }
-    let mut n: i128 = 0;
-    for (part, add) in &parts {
-        let c = i128::from(count_boxed(conn, part).await?);
-        n += if *add { c } else { -c };
+    let mut n = i128::from(count_boxed(conn, &with(None)).await?);
+    for part in &outside {
+        n -= i128::from(count_boxed(conn, part).await?);
     }
     Ok(Some(n.max(0) as u64))
 }
@@ -373,7 +365,7 @@ pub async fn plan(
         }
     }
     if count && matching.is_none() {
-        matching = count_by_ranges(conn, q, Backend::Sqlite).await?;
+        matching = count_by_ranges(conn, q).await?;
     }
     if count && matching.is_none() {
         matching = count_by_complement(conn, q, COMPLEMENT_MIN_ROWS).await?;
@@ -423,7 +415,7 @@ async fn plan_postgres(conn: &mut impl AsConn, q: &Query, count: bool) -> Result
     };
     let matching = if !count {
         None
-    } else if let Some(n) = count_by_ranges(conn, q, backend).await? {
+    } else if let Some(n) = count_by_ranges(conn, q).await? {
         Some(n)
     } else {
         let qb = match sql::count_from_counts_on(q, backend) {

@@ -31,9 +31,6 @@ pub struct Table {
     pub has_rowid: bool,
     /// A trigger-maintained count table, when the table has one.
     pub counts: Option<CountsTable>,
-    /// A trigger-kept count table by buckets of one text column, when the
-    /// table has one (counts over a range of that column).
-    pub range_counts: Option<RangeCounts>,
     /// A trigram (FTS5) index of one text column, when the table has one.
     pub trigram: Option<TrigramIndex>,
     /// The table's query indexes (partial: present rows, led by `source`),
@@ -61,27 +58,48 @@ impl Table {
 }
 
 /// `<table>_counts (source, <by>, deleted, n)`: rows per source, value of `by`
-/// (NULL counted under the SQL literal `null_key`) and deleted flag, kept
-/// exact by triggers. Equalities on `by` with a NULL value are never served by it.
+/// (NULL counted under `null_key`) and deleted flag, kept exact by triggers.
+/// Equalities on `by` with NULL or the `null_key` value are never served by
+/// it. With `buckets`, the rows are also split by bucket of a text column.
 #[derive(Debug, Clone, Copy)]
 pub struct CountsTable {
     pub table: &'static str,
     pub by: &'static str,
-    pub null_key: &'static str,
+    pub null_key: NullKey,
+    pub buckets: Option<Buckets>,
 }
 
-/// A [`CountsTable`] that also splits its rows by bucket of a text column
-/// `col`: `(source, deleted, dated, <bucket>, <by>, n)`, where `bucket` holds
-/// the first `prefix` characters of `col` (`dated` 0, bucket `''`: `col` is
-/// NULL). A count over a range of `col` is then the sum of the buckets that
-/// lie wholly inside it plus counts of the two partial buckets at its ends.
+/// The value a [`CountsTable`] counts a NULL `by` under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullKey {
+    Int(i64),
+    Text(&'static str),
+}
+
+impl NullKey {
+    /// Whether rows whose `by` equals `v` are counted under `v` alone: `v`
+    /// is neither NULL nor the value NULL is counted under.
+    pub fn keeps_apart(self, v: &SqlValue) -> bool {
+        match (self, v) {
+            (_, SqlValue::Null) => false,
+            (NullKey::Int(k), SqlValue::Int(i)) => k != *i,
+            (NullKey::Text(k), SqlValue::Text(t)) => k != t,
+            _ => true,
+        }
+    }
+}
+
+/// A count table's split by bucket of the text column `col`: its rows are
+/// `(source, deleted, dated, <column>, <by>, n)`, where `column` holds the
+/// first `prefix` characters of `col` (`dated` 0 and bucket `''` when `col`
+/// is NULL). A count over a range of `col` is then the sum of the buckets
+/// that lie wholly inside it plus counts of the two partial buckets at its
+/// ends.
 #[derive(Debug, Clone, Copy)]
-pub struct RangeCounts {
-    pub table: &'static str,
+pub struct Buckets {
     pub col: &'static str,
-    pub bucket: &'static str,
+    pub column: &'static str,
     pub prefix: usize,
-    pub by: &'static str,
 }
 
 /// A contentless FTS5 `trigram case_sensitive 1` table holding `lower(column)`

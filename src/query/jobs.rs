@@ -38,7 +38,6 @@ const fn named_arm(name: &'static str, trigram: Option<TrigramIndex>) -> Table {
         computed: &[],
         has_rowid: false,
         counts: None,
-        range_counts: None,
         trigram,
         indexes: &[],
     }
@@ -155,11 +154,7 @@ pub struct JobsPage {
 }
 
 impl JobsPage {
-    pub fn to_json(&self) -> Value {
-        json!({ "items": self.items, "next_cursor": self.next_cursor })
-    }
-
-    /// [`JobsPage::to_json`] without copying the items.
+    /// The body `{"items": [...], "next_cursor": ...}`, moving the items.
     pub fn into_json(self) -> Value {
         let mut m = Map::new();
         m.insert("items".into(), Value::Array(self.items));

@@ -18,7 +18,6 @@ static T: Table = Table {
     computed: &[("t_len", "length(t)")],
     has_rowid: true,
     counts: None,
-    range_counts: None,
     trigram: None,
     indexes: &[Index {
         name: "p_k",

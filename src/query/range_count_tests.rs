@@ -38,9 +38,7 @@ impl TestMirror {
     async fn check(&self, q: &Query) -> (bool, bool) {
         let want = self.plain(q).await;
         let mut conn = self.store.sqlite_reader().unwrap().acquire().await.unwrap();
-        let ranges = exec::count_by_ranges(&mut *conn, q, crate::store::db::Backend::Sqlite)
-            .await
-            .unwrap();
+        let ranges = exec::count_by_ranges(&mut *conn, q).await.unwrap();
         if let Some(n) = ranges {
             assert_eq!(n, want, "bucket sums of {q:?}");
         }

@@ -347,7 +347,7 @@ pub fn count_from_counts(q: &Query) -> Option<Result<Qb, IrError>> {
 pub fn count_from_counts_on(q: &Query, backend: Backend) -> Option<Result<Qb, IrError>> {
     let ct = q.table.counts?;
     let servable = |c: &Col| c.0 == SOURCE.0 || c.0 == ct.by;
-    let keyed = |v: &SqlValue| counted_key(v, ct.null_key);
+    let keyed = |v: &SqlValue| ct.null_key.keeps_apart(v);
     let eligible = q.filters.iter().all(|f| match f {
         Filter::Eq(c, v) => servable(c) && keyed(v),
         Filter::In(c, vs) => servable(c) && vs.iter().all(keyed),
@@ -391,17 +391,7 @@ fn sum_of_n(backend: Backend, table: &'static str) -> Qb {
     qb
 }
 
-/// Whether a count table keyed with `null_key` for NULL holds the rows equal
-/// to `v` under `v` alone: not NULL, and not the text NULL is counted under.
-fn counted_key(v: &SqlValue, null_key: &str) -> bool {
-    match v {
-        SqlValue::Null => false,
-        SqlValue::Text(t) => null_key != "''" || !t.is_empty(),
-        _ => true,
-    }
-}
-
-/// A count over a range of a [`RangeCounts`] column, split (see
+/// A count over a range of a [`Buckets`](super::ir::Buckets) column, split (see
 /// [`range_count_split`]).
 pub struct RangeSplit {
     /// The sum of the buckets wholly inside the range.
@@ -432,28 +422,26 @@ fn next_bucket(bucket: &str) -> String {
     String::from_utf8(b).unwrap_or_default()
 }
 
-/// When `q`'s filters are its source, equalities on the count table's `by`
-/// column and one range of its bucketed column spanning more than one bucket:
+/// When `q`'s table has a bucketed count table and `q`'s filters are its
+/// source, equalities on the count table's `by` column and one range of the
+/// bucketed column spanning more than one bucket:
 /// the range's whole buckets as a sum from the count table, and `q` on the
 /// two partial buckets. With `L` in bucket `bl` and `U` in bucket `bu`
 /// (`bl < bu`), `[L, U]` is `[L, next(bl))` ∪ `[next(bl), bu)` ∪ `[bu, U]`,
 /// and the middle part holds exactly the rows of the buckets strictly
 /// between `bl` and `bu` (text compares byte-wise on both backends).
 pub fn range_count_split(q: &Query, backend: Backend) -> Option<Result<RangeSplit, IrError>> {
-    let rc = q.table.range_counts?;
+    let ct = q.table.counts?;
+    let rc = ct.buckets?;
     if q.after.is_some() {
         return None;
     }
+    let keyed = |v: &SqlValue| ct.null_key.keeps_apart(v);
     let mut range = None;
     for (i, f) in q.filters.iter().enumerate() {
         match f {
-            // NULL `by` values are counted under ''.
-            Filter::Eq(c, v) if c.0 == SOURCE.0 || c.0 == rc.by => {
-                if !counted_key(v, "''") {
-                    return None;
-                }
-            }
-            Filter::In(c, vs) if c.0 == rc.by && vs.iter().all(|v| counted_key(v, "''")) => {}
+            Filter::Eq(c, v) if (c.0 == SOURCE.0 || c.0 == ct.by) && keyed(v) => {}
+            Filter::In(c, vs) if c.0 == ct.by && vs.iter().all(keyed) => {}
             Filter::Range { col, lower, upper } if col.0 == rc.col && range.is_none() => {
                 range = Some((i, lower.as_ref(), upper.as_ref()));
             }
@@ -478,7 +466,7 @@ pub fn range_count_split(q: &Query, backend: Backend) -> Option<Result<RangeSpli
         return None;
     }
     let build = || {
-        let mut qb = sum_of_n(backend, rc.table);
+        let mut qb = sum_of_n(backend, ct.table);
         qb.push(" WHERE dated = 1");
         let access = Access {
             backend,
@@ -497,13 +485,13 @@ pub fn range_count_split(q: &Query, backend: Backend) -> Option<Result<RangeSpli
         }
         if let Some(l) = bl {
             qb.push(" AND ");
-            qb.push(rc.bucket);
+            qb.push(rc.column);
             qb.push(" > ");
             qb.push_bind(l.to_string());
         }
         if let Some(u) = bu {
             qb.push(" AND ");
-            qb.push(rc.bucket);
+            qb.push(rc.column);
             qb.push(" < ");
             qb.push_bind(u.to_string());
         }

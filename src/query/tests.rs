@@ -577,3 +577,23 @@ fn a_view_finds_name_candidates_by_its_tables_key() {
         .to_string();
     assert!(text.ends_with("MATCH ? LIMIT ?)"), "{text}");
 }
+
+/// The count table counts NULL statuses under -1 (ModelArts) or '' (the
+/// others): an equality on that key, or on NULL, is never answered from it.
+#[test]
+fn the_key_null_is_counted_under_is_never_served_by_the_count_table() {
+    let status = |v: SqlValue| base().filter(Filter::Eq(Col("status"), v));
+    assert!(sql::count_from_counts(&status(SqlValue::Int(8))).is_some());
+    assert!(sql::count_from_counts(&status(SqlValue::Int(-1))).is_none());
+    assert!(sql::count_from_counts(&status(SqlValue::Null)).is_none());
+    let either = base().filter(Filter::In(
+        Col("status"),
+        vec![SqlValue::Int(8), SqlValue::Int(-1)],
+    ));
+    assert!(sql::count_from_counts(&either).is_none());
+    let text = NullKey::Text("");
+    assert!(!text.keeps_apart(&SqlValue::Text(String::new())));
+    assert!(text.keeps_apart(&SqlValue::Text("Running".into())));
+    assert!(!text.keeps_apart(&SqlValue::Null));
+    assert!(NullKey::Int(-1).keeps_apart(&SqlValue::Text("-1".into())));
+}

@@ -28,7 +28,7 @@ use crate::query::dialect::{
     CellFormat, Counts, Dialect, Facts, NativeError, Params, Request, TableColumn,
 };
 use crate::query::ir::{
-    Col, CountsTable, Direction, Filter, Index, Query, SortKey, Table, TrigramIndex,
+    Col, CountsTable, Direction, Filter, Index, NullKey, Query, SortKey, Table, TrigramIndex,
 };
 
 /// The ModelArts algorithm list dialect.
@@ -72,9 +72,9 @@ pub static TABLE: Table = Table {
     counts: Some(CountsTable {
         table: "modelarts_algorithms_counts",
         by: "status",
-        null_key: "''",
+        null_key: NullKey::Text(""),
+        buckets: None,
     }),
-    range_counts: None,
     trigram: Some(TrigramIndex {
         table: "modelarts_algorithms_names",
         column: "name",

@@ -35,7 +35,9 @@ use crate::providers::Kind;
 use crate::query::dialect::{
     CellFormat, Counts, Dialect, NativeError, Params, Request, TableColumn,
 };
-use crate::query::ir::{Col, CountsTable, Filter, Index, Query, SortKey, Table, TrigramIndex};
+use crate::query::ir::{
+    Col, CountsTable, Filter, Index, NullKey, Query, SortKey, Table, TrigramIndex,
+};
 use crate::query::{Direction, Facts};
 use crate::store::SqlValue;
 
@@ -67,9 +69,9 @@ pub static TABLE: Table = Table {
     counts: Some(CountsTable {
         table: "modelarts_training_jobs_counts",
         by: "status",
-        null_key: "-1",
+        null_key: NullKey::Int(-1),
+        buckets: None,
     }),
-    range_counts: None,
     trigram: Some(TrigramIndex {
         table: "modelarts_training_jobs_names",
         column: "job_name",

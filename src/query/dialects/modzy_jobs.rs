@@ -85,7 +85,6 @@ pub static TABLE: Table = Table {
     ],
     has_rowid: true,
     counts: None,
-    range_counts: None,
     trigram: None,
     indexes: &[
         Index {

@@ -59,7 +59,7 @@ use crate::query::dialect::{
     CellFormat, Counts, Dialect, Facts, NativeError, Params, Request, TableColumn,
 };
 use crate::query::ir::{
-    Bound, Col, CountsTable, Direction, Filter, Index, Query, RangeCounts, SortKey, Table,
+    Bound, Buckets, Col, CountsTable, Direction, Filter, Index, NullKey, Query, SortKey, Table,
     TrigramIndex,
 };
 use crate::store::SqlValue;
@@ -204,18 +204,17 @@ pub static TABLE: Table = Table {
         ("n_retry_count", int_of!("retry_count")),
     ],
     has_rowid: true,
-    // Migration 0027: one table, summed over every day for plain counts.
+    // Migration 0027: per day of `gmt_create_time` (its first 10
+    // characters), summed over every day for plain counts.
     counts: Some(CountsTable {
         table: "pai_dlc_jobs_day_counts",
         by: "status",
-        null_key: "''",
-    }),
-    range_counts: Some(RangeCounts {
-        table: "pai_dlc_jobs_day_counts",
-        col: "gmt_create_time",
-        bucket: "day",
-        prefix: 10,
-        by: "status",
+        null_key: NullKey::Text(""),
+        buckets: Some(Buckets {
+            col: "gmt_create_time",
+            column: "day",
+            prefix: 10,
+        }),
     }),
     trigram: Some(TrigramIndex {
         table: "pai_dlc_jobs_names",

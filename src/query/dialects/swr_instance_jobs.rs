@@ -21,7 +21,7 @@ use crate::providers::Kind;
 use crate::query::dialect::{
     CellFormat, Counts, Dialect, Facts, NativeError, Params, Request, TableColumn,
 };
-use crate::query::ir::{Col, CountsTable, Filter, Index, Query, SortKey, Table};
+use crate::query::ir::{Col, CountsTable, Filter, Index, NullKey, Query, SortKey, Table};
 use crate::store::SqlValue;
 
 /// The SWR instance-job list dialect.
@@ -53,9 +53,9 @@ pub static TABLE: Table = Table {
     counts: Some(CountsTable {
         table: "swr_instance_jobs_counts",
         by: "status",
-        null_key: "''",
+        null_key: NullKey::Text(""),
+        buckets: None,
     }),
-    range_counts: None,
     trigram: None,
     indexes: &[
         Index {
